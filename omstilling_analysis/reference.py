@@ -62,8 +62,8 @@ def _codebook() -> pd.DataFrame:
     book = _read("codebook.csv")
     book["omvendt"] = book["omvendt"].astype(bool)
     book["boelger"] = book["boelger"].astype(str).map(lambda s: tuple(int(w) for w in s.split(";")))
-    book["tidligere_tekst"] = book["tidligere_tekst"].astype(object).where(
-        book["tidligere_tekst"].notna(), None
+    book["tidligere_tekst"] = (
+        book["tidligere_tekst"].astype(object).where(book["tidligere_tekst"].notna(), None)
     )
     return book
 
@@ -89,7 +89,9 @@ def themes() -> pd.DataFrame:
 @cache
 def _municipalities() -> pd.DataFrame:
     table = _read("kommuner.csv")
-    return table.astype({"kommunekode": "int64", "regionskode": "int64", "indbyggere_2020": "int64"})
+    return table.astype(
+        {"kommunekode": "int64", "regionskode": "int64", "indbyggere_2020": "int64"}
+    )
 
 
 def municipalities() -> pd.DataFrame:
@@ -205,7 +207,9 @@ def _name_index() -> dict[str, int | None]:
         add(str(code), code)
     for name, code in OLD_NAMES.items():
         add(name, code)
-    return {alias: (next(iter(codes)) if len(codes) == 1 else None) for alias, codes in aliases.items()}
+    return {
+        alias: (next(iter(codes)) if len(codes) == 1 else None) for alias, codes in aliases.items()
+    }
 
 
 def resolve_municipality(name: object) -> int | None:

@@ -1,0 +1,591 @@
+"""Clean: from raw tables to counted responses, left-out rows and cell problems (contract §3).
+
+- A code means what its label in ``Labels`` says (codes differ between waves).
+- Items are found by variable name (``bor_01``) or by the Structure's question text (current or
+  earlier wording, stray spaces ignored).
+- Municipality names are resolved by :func:`reference.resolve_municipalities` and never guessed.
+- Every raw row ends in exactly one place: counted, or left out with one reason, decided in
+  this order: ``ikke besvaret`` (no 1–5 answer), ``for ufuldstændig`` (1–5 answers to fewer than
+  half the wave's items, rounded up), ``dublet`` (a repeated ``responde`` among the rows still
+  in: the latest ``closetim`` counts, ties go to the first in reading order), ``ukendt kommune``.
+- A bad cell (a code without a label, an unknown label text) becomes missing and is listed in
+  the data-quality table; it does not by itself drop the row.
+
+All steps are vectorised over respondents: per column, never per row.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from omstilling_analysis import reference
+from omstilling_analysis.load import (
+    METADATA,
+    OwnSheet,
+    RawDataError,
+    SurveyXactExport,
+    _code_text,
+    wave_from_name,
+)
+from omstilling_analysis.settings import Settings
+
+REASONS = ("ikke besvaret", "for ufuldstændig", "dublet", "ukendt kommune")
+QUALITY_COLUMNS = ["kilde", "kilde_raekke", "variabel", "vaerdi", "problem"]
+LEFT_OUT_COLUMNS = ["kilde", "kilde_raekke", "boelge", "aarsag"]
+
+_STATUS = re.compile(r"^stato_\d+$", re.IGNORECASE)
+_DATE_COLUMN = re.compile(r"^(dato|date|tidspunkt|besvaret|indsendt|tidsstempel)", re.IGNORECASE)
+_ID_COLUMN = re.compile(r"^(responde|respondent(_?id)?|id)$", re.IGNORECASE)
+
+# Cell classes while mapping codes: an answer is 1-5; these are the other outcomes.
+_DONT_KNOW = 0.0
+_NO_LABEL = -1.0
+_UNKNOWN_LABEL = -2.0
+_BAD_CODE = -3.0
+
+
+@dataclass
+class CleanSource:
+    """One raw source after cleaning, before the rules that need all sources (duplicates)."""
+
+    source: str
+    shape: str
+    dialect: str
+    wave: int
+    candidates: pd.DataFrame
+    problems: pd.DataFrame
+    item_map: dict[str, str]
+    unmapped: list[str] = field(default_factory=list)
+    dropped_columns: list[str] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.candidates)
+
+
+# --------------------------------------------------------------------------- items
+
+
+def _item_texts() -> list[tuple[str, str]]:
+    """(normalised wording, item) for current and earlier wording, longest first."""
+    book = reference.codebook()
+    pairs = []
+    for row in book.itertuples(index=False):
+        for text in (row.tekst, row.tidligere_tekst):
+            if text:
+                pairs.append((reference.normalise_text(text), row.item))
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+def match_item_text(text: object) -> str | None:
+    """The item whose wording ends ``text`` (``"<theme question> - <item text>"`` or the
+    item text alone); white space and case do not matter.
+
+    >>> match_item_text("Hvor enig ... ?  -  Vi har retningslinjer for brug af kunstig intelligens. ")
+    'DAT_06'
+    """
+    key = reference.normalise_text(text)
+    if not key:
+        return None
+    for wording, item in _item_texts():
+        if key.endswith(wording):
+            return item
+    return None
+
+
+def map_items(
+    columns: list[str], structure: pd.DataFrame | None
+) -> tuple[dict[str, str], list[str]]:
+    """Variable → item code, by name (``bor_01``) or by the Structure's question text.
+
+    Returns the mapping and the variables that are neither metadata nor an item.
+    """
+    codes = set(reference.all_items())
+    texts: dict[str, str] = {}
+    if structure is not None and len(structure):
+        names = structure["variableName"].astype("string").str.strip().str.lower()
+        for name, text in zip(names, structure["questionText"], strict=True):
+            if isinstance(name, str) and name not in texts:
+                texts[name] = text
+    mapping: dict[str, str] = {}
+    unmapped: list[str] = []
+    for column in columns:
+        lowered = column.strip().lower()
+        if lowered in METADATA or _STATUS.match(lowered):
+            continue
+        item = column.strip().upper() if column.strip().upper() in codes else None
+        if item is None:
+            item = match_item_text(texts.get(lowered, column))
+        if item is None or item in mapping.values():
+            unmapped.append(column)
+        else:
+            mapping[column] = item
+    return mapping, unmapped
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _problem_rows(source: str, rows: np.ndarray, variable: str, values, problem) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "kilde": source,
+            "kilde_raekke": rows.astype("int64"),
+            "variabel": variable,
+            "vaerdi": values,
+            "problem": problem,
+        }
+    )
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Raw cells as canonical text ('' for blank); numbers without a trailing .0."""
+    return values.map(_code_text) if len(values) else values.astype("string")
+
+
+def classify_labels(labels: dict[str, str]) -> dict[str, tuple[float, str]]:
+    """Code → (class, label) for one variable: class 1-5 for the scale, 0 Ved ikke, else unknown."""
+    classes = {}
+    for code, label in labels.items():
+        key = reference.normalise_label(label)
+        if key in reference.SCALE:
+            classes[code] = (float(reference.SCALE[key]), label)
+        elif key in reference.DONT_KNOW:
+            classes[code] = (_DONT_KNOW, label)
+        else:
+            classes[code] = (_UNKNOWN_LABEL, label)
+    return classes
+
+
+def decode_coded_item(
+    values: pd.Series, labels: dict[str, str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Answer codes → ``(answer 1-5 or NaN, is_dont_know, problem class or NaN)``.
+
+    Vectorised: one comparison per code of the variable (a handful), not one per respondent.
+    """
+    classes = classify_labels(labels)
+    numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    blank = values.isna().to_numpy()
+    if values.dtype == object:
+        blank = blank | values.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(
+            dtype=bool
+        )
+    outcome = np.full(len(values), np.nan)
+    known = np.zeros(len(values), dtype=bool)
+    for code, (cls, _label) in classes.items():
+        try:
+            code_number = float(code.replace(",", "."))
+        except ValueError:
+            continue
+        hit = numeric == code_number
+        outcome[hit] = cls
+        known |= hit
+    numeric_ok = ~np.isnan(numeric)
+    outcome[numeric_ok & ~known] = _NO_LABEL
+    outcome[~numeric_ok & ~blank] = _BAD_CODE
+    answer = np.where(outcome >= 1, outcome, np.nan)
+    dont_know = outcome == _DONT_KNOW
+    problem = np.where(outcome < 0, outcome, np.nan)
+    return answer, dont_know, problem
+
+
+def decode_label_item(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Label texts (own sheets) → ``(answer, is_dont_know, problem class)``."""
+    uniques = values.dropna().unique()
+    lookup = {}
+    for value in uniques:
+        key = reference.normalise_label(value)
+        if not key:
+            lookup[value] = np.nan
+        elif key in reference.SCALE:
+            lookup[value] = float(reference.SCALE[key])
+        elif key in reference.DONT_KNOW:
+            lookup[value] = _DONT_KNOW
+        else:
+            lookup[value] = _UNKNOWN_LABEL
+    outcome = values.map(lookup).to_numpy(dtype="float64", na_value=np.nan)
+    answer = np.where(outcome >= 1, outcome, np.nan)
+    return answer, outcome == _DONT_KNOW, np.where(outcome < 0, outcome, np.nan)
+
+
+_PROBLEM_TEXT = {
+    _NO_LABEL: "kode uden label",
+    _UNKNOWN_LABEL: "ukendt svartekst",
+    _BAD_CODE: "ugyldig kode",
+}
+
+
+def _wave_of(source: str, dates: list[pd.Series]) -> int:
+    wave = wave_from_name(source)
+    if wave is None:
+        years = pd.concat([parse_timestamps(d).dt.year for d in dates]) if dates else pd.Series()
+        years = years.dropna()
+        if len(years):
+            wave = int(years.mode().iloc[0])
+    if wave is None:
+        raise RawDataError(source, "kan ikke afgøre bølgen: intet årstal i navnet og ingen datoer")
+    if wave not in reference.waves():
+        known = ", ".join(str(w) for w in reference.waves())
+        raise RawDataError(
+            source, f"bølgen {wave} findes ikke i kodebogen (kendte bølger: {known})"
+        )
+    return wave
+
+
+def parse_timestamps(values: pd.Series) -> pd.Series:
+    """Timestamps as SurveyXact writes them: text, datetime cells or Excel serial day numbers."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    serial = numeric.notna() & (numeric > 1000) & (numeric < 100000)
+    if serial.any():
+        result[serial] = pd.Timestamp("1899-12-30") + pd.to_timedelta(numeric[serial], unit="D")
+    rest = values[~serial & values.notna()]
+    if len(rest):
+        parsed = pd.to_datetime(rest.astype(str), errors="coerce", format="ISO8601")
+        retry = parsed.isna()
+        if retry.any():
+            parsed[retry] = pd.to_datetime(
+                rest[retry].astype(str), errors="coerce", format="mixed", dayfirst=True
+            )
+        result[rest.index] = parsed.astype("datetime64[ns]")
+    return result
+
+
+def _empty_problems() -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "kilde_raekke" else object) for c in QUALITY_COLUMNS}
+    )
+
+
+def _build_candidates(
+    source: str,
+    wave: int,
+    n: int,
+    item_values: dict[str, np.ndarray],
+    dont_know: np.ndarray,
+    municipality_codes: pd.Series,
+    roles: pd.Series,
+    ids: pd.Series,
+    closed: pd.Series,
+) -> pd.DataFrame:
+    columns: dict[str, object] = {
+        "kilde": np.full(n, source, dtype=object),
+        "kilde_raekke": np.arange(2, n + 2, dtype="int64"),
+        "boelge": np.full(n, wave, dtype="int64"),
+        "kommunekode": municipality_codes.reset_index(drop=True).astype("Int64"),
+        "rolle": roles.reset_index(drop=True).astype(object),
+        "_id": ids.reset_index(drop=True).astype(object),
+        "_closetim": closed.reset_index(drop=True).astype(object),
+    }
+    wave_items = set(reference.items_of_wave(wave))
+    answered = np.zeros(n, dtype="int64")
+    for item in reference.all_items():
+        values = item_values.get(item)
+        if values is None or item not in wave_items:
+            values = np.full(n, np.nan)
+        columns[item] = values
+        if item in wave_items:
+            answered += ~np.isnan(values)
+    columns["antal_ved_ikke"] = dont_know.astype("int64")
+    columns["_besvaret"] = answered
+    return pd.DataFrame(columns)
+
+
+def clean_surveyxact(export: SurveyXactExport) -> CleanSource:
+    """Shape A or B → candidate rows (one per raw row), cell problems and the item map."""
+    dataset = export.dataset
+    source = export.source
+    n = len(dataset)
+    lower = {c.strip().lower(): c for c in dataset.columns}
+    for needed in ("kommune",):
+        if needed not in lower:
+            raise RawDataError(source, f"datasættet mangler variablen '{needed}'")
+    dates = [dataset[lower[c]] for c in ("closetim", "starttim") if c in lower]
+    wave = _wave_of(source, dates)
+    mapping, unmapped = map_items(list(dataset.columns), export.structure)
+    if not mapping:
+        raise RawDataError(source, "ingen variable kunne knyttes til spørgeskemaets spørgsmål")
+
+    labels_by_variable: dict[str, dict[str, str]] = {}
+    for variable, value, label in export.labels.itertuples(index=False):
+        labels_by_variable.setdefault(variable.lower(), {}).setdefault(value, label)
+
+    rows = np.arange(2, n + 2)
+    problems: list[pd.DataFrame] = []
+    wave_items = set(reference.items_of_wave(wave))
+    item_values: dict[str, np.ndarray] = {}
+    dont_know = np.zeros(n, dtype="int64")
+    for column, item in mapping.items():
+        if item not in wave_items:
+            problems.append(
+                _problem_rows(
+                    source, np.array([1]), column, [item], "spørgsmålet hører ikke til bølgen"
+                )
+            )
+            continue
+        answer, is_dk, problem = decode_coded_item(
+            dataset[column], labels_by_variable.get(column.strip().lower(), {})
+        )
+        item_values[item] = answer
+        dont_know += is_dk
+        bad = ~np.isnan(problem)
+        if bad.any():
+            raw_text = _as_text(dataset[column][bad])
+            problems.append(
+                _problem_rows(
+                    source,
+                    rows[bad],
+                    column,
+                    raw_text.to_numpy(),
+                    [_PROBLEM_TEXT[p] for p in problem[bad]],
+                )
+            )
+    for column in unmapped:
+        problems.append(
+            _problem_rows(
+                source, np.array([1]), column, [""], "variablen kunne ikke knyttes til et spørgsmål"
+            )
+        )
+
+    municipality_codes = _decode_names(
+        dataset[lower["kommune"]], labels_by_variable.get("kommune", {})
+    )
+    if "rolle" in lower:
+        roles, role_problems = _decode_role(
+            dataset[lower["rolle"]],
+            labels_by_variable.get("rolle", {}),
+            source,
+            rows,
+            lower["rolle"],
+        )
+        problems.extend(role_problems)
+    else:
+        roles = pd.Series([None] * n, dtype=object)
+    ids = (
+        _as_text(dataset[lower["responde"]]).replace("", None)
+        if "responde" in lower
+        else pd.Series([None] * n, dtype=object)
+    )
+    closed = (
+        dataset[lower["closetim"]] if "closetim" in lower else pd.Series([None] * n, dtype=object)
+    )
+    candidates = _build_candidates(
+        source, wave, n, item_values, dont_know, municipality_codes, roles, ids, closed
+    )
+    return CleanSource(
+        source,
+        export.shape,
+        export.dialect,
+        wave,
+        candidates,
+        pd.concat(problems, ignore_index=True) if problems else _empty_problems(),
+        mapping,
+        unmapped,
+        export.dropped_columns,
+    )
+
+
+def _decode_names(values: pd.Series, labels: dict[str, str]) -> pd.Series:
+    """Kommune codes → names via Labels (text cells are taken as names) → municipality codes."""
+    codes = _as_text(values)
+    names = codes.map(lambda c: labels.get(c, c if c and not c.isdigit() else None))
+    return reference.resolve_municipalities(names)
+
+
+def _decode_role(values, labels, source, rows, column) -> tuple[pd.Series, list[pd.DataFrame]]:
+    codes = _as_text(values)
+    roles = codes.map(
+        lambda c: labels[c].strip() if c in labels else (c if c and not c.isdigit() else None)
+    )
+    missing_label = (codes != "") & roles.isna()
+    problems = []
+    if missing_label.any():
+        mask = missing_label.to_numpy()
+        problems.append(
+            _problem_rows(source, rows[mask], column, codes[mask].to_numpy(), "kode uden label")
+        )
+    return roles, problems
+
+
+def clean_own_sheet(sheet: OwnSheet) -> CleanSource:
+    """Shape C → candidate rows: label texts in the cells, typed municipality names."""
+    table = sheet.table
+    source = sheet.source
+    n = len(table)
+    lower = {str(c).strip().lower(): c for c in table.columns}
+    date_columns = [c for c in table.columns if _DATE_COLUMN.match(str(c).strip())]
+    id_columns = [c for c in table.columns if _ID_COLUMN.match(str(c).strip())]
+    wave = _wave_of(source, [table[c] for c in date_columns])
+    meta = {lower["kommune"], *date_columns, *id_columns}
+    if "rolle" in lower:
+        meta.add(lower["rolle"])
+    item_columns = [c for c in table.columns if c not in meta]
+    mapping, unmapped = map_items([str(c) for c in item_columns], None)
+    if not mapping:
+        raise RawDataError(source, "ingen kolonner kunne knyttes til spørgeskemaets spørgsmål")
+    rows = np.arange(2, n + 2)
+    problems: list[pd.DataFrame] = []
+    wave_items = set(reference.items_of_wave(wave))
+    item_values: dict[str, np.ndarray] = {}
+    dont_know = np.zeros(n, dtype="int64")
+    for column, item in mapping.items():
+        if item not in wave_items:
+            problems.append(
+                _problem_rows(
+                    source, np.array([1]), item, [item], "spørgsmålet hører ikke til bølgen"
+                )
+            )
+            continue
+        answer, is_dk, problem = decode_label_item(table[column])
+        item_values[item] = answer
+        dont_know += is_dk
+        bad = ~np.isnan(problem)
+        if bad.any():
+            problems.append(
+                _problem_rows(
+                    source,
+                    rows[bad],
+                    item,
+                    table[column][bad].astype(str).to_numpy(),
+                    [_PROBLEM_TEXT[p] for p in problem[bad]],
+                )
+            )
+    for column in unmapped:
+        # Headers name the column to fix; a long one is cut so that no free text is copied.
+        header = str(column).strip()
+        problems.append(
+            _problem_rows(
+                source,
+                np.array([1]),
+                header if len(header) <= 60 else header[:57] + "...",
+                [""],
+                "kolonnen kunne ikke knyttes til et spørgsmål",
+            )
+        )
+    municipality_codes = reference.resolve_municipalities(table[lower["kommune"]])
+    roles = (
+        table[lower["rolle"]].map(
+            lambda v: str(v).strip() if v is not None and str(v).strip() else None
+        )
+        if "rolle" in lower
+        else pd.Series([None] * n, dtype=object)
+    )
+    ids = (
+        _as_text(table[id_columns[0]]).replace("", None)
+        if id_columns
+        else pd.Series([None] * n, dtype=object)
+    )
+    closed = table[date_columns[0]] if date_columns else pd.Series([None] * n, dtype=object)
+    candidates = _build_candidates(
+        source, wave, n, item_values, dont_know, municipality_codes, roles, ids, closed
+    )
+    return CleanSource(
+        source,
+        "C (kommunens eget skema)",
+        sheet.dialect,
+        wave,
+        candidates,
+        pd.concat(problems, ignore_index=True) if problems else _empty_problems(),
+        mapping,
+        [str(c) for c in unmapped],
+        sheet.dropped_columns,
+    )
+
+
+# --------------------------------------------------------------------------- rules across sources
+
+
+def min_answers(wave: int, settings: Settings | None = None) -> int:
+    """The fewest 1–5 answers a counted response needs: ceil(share × the wave's items)."""
+    share = (settings or Settings()).min_share_answered
+    return math.ceil(share * len(reference.items_of_wave(wave)) - 1e-9)
+
+
+def assign_fates(candidates: pd.DataFrame, settings: Settings | None = None) -> pd.Series:
+    """The reason each candidate row is left out (``None`` = counted), by the contract's order.
+
+    ``candidates`` are all sources' rows in reading order (sources by name, rows top-down).
+    """
+    n = len(candidates)
+    reason = np.full(n, None, dtype=object)
+    answered = candidates["_besvaret"].to_numpy()
+    thresholds = candidates["boelge"].map(lambda w: min_answers(w, settings)).to_numpy()
+    reason[answered == 0] = REASONS[0]
+    reason[(answered > 0) & (answered < thresholds)] = REASONS[1]
+
+    # Duplicates among the rows still in: same wave and responde; latest closetim wins.
+    still_in = pd.isna(reason)
+    ids = candidates["_id"]
+    has_id = still_in & ids.notna().to_numpy()
+    repeated = has_id & ids.duplicated(keep=False).to_numpy()
+    if repeated.any():
+        subset = candidates.loc[repeated, ["boelge", "_id"]].copy()
+        subset["_order"] = np.flatnonzero(repeated)
+        subset["_closed"] = parse_timestamps(candidates.loc[repeated, "_closetim"]).to_numpy()
+        # Sort by latest close time first, then reading order; the first of each group counts.
+        subset = subset.sort_values(
+            ["boelge", "_id", "_closed", "_order"],
+            ascending=[True, True, False, True],
+            na_position="last",
+        )
+        losers = subset.duplicated(["boelge", "_id"], keep="first")
+        reason[subset.loc[losers, "_order"].to_numpy()] = REASONS[2]
+
+    still_in = pd.isna(reason)
+    unknown = candidates["kommunekode"].isna().to_numpy()
+    reason[still_in & unknown] = REASONS[3]
+    return pd.Series(reason, index=candidates.index, dtype=object)
+
+
+def responses_and_left_out(
+    sources: list[CleanSource], settings: Settings | None = None, key: bytes | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All sources → (``besvarelser``, ``udeladte``), per the contract's §4 columns."""
+    from omstilling_analysis.privacy import respondent_keys
+
+    items = reference.all_items()
+    if not sources:
+        empty = pd.DataFrame(
+            columns=[
+                "respondent_key",
+                "boelge",
+                "kommunekode",
+                "rolle",
+                "kilde",
+                "kilde_raekke",
+                *items,
+                "antal_ved_ikke",
+            ]
+        )
+        return empty, pd.DataFrame(columns=LEFT_OUT_COLUMNS)
+    candidates = pd.concat([s.candidates for s in sources], ignore_index=True)
+    reason = assign_fates(candidates, settings)
+    counted = candidates.loc[reason.isna().to_numpy()].copy()
+    left_out = candidates.loc[reason.notna().to_numpy(), ["kilde", "kilde_raekke", "boelge"]].copy()
+    left_out["aarsag"] = reason[reason.notna()].to_numpy()
+
+    # Shape C rows have no respondent id: they are keyed by where they stand.
+    fallback = counted["kilde"].astype(str) + "#" + counted["kilde_raekke"].astype(str)
+    identity = counted["_id"].where(counted["_id"].notna(), fallback)
+    identity = counted["boelge"].astype(str) + ":" + identity.astype(str)
+    counted.insert(0, "respondent_key", respondent_keys(identity, key))
+    counted["kommunekode"] = counted["kommunekode"].astype("int64")
+    counted["rolle"] = counted["rolle"].astype("string")
+    ordered = [
+        "respondent_key",
+        "boelge",
+        "kommunekode",
+        "rolle",
+        "kilde",
+        "kilde_raekke",
+        *items,
+        "antal_ved_ikke",
+    ]
+    responses = counted.loc[:, ordered].reset_index(drop=True)
+    return responses, left_out.reset_index(drop=True)

@@ -1,0 +1,331 @@
+"""The whole run, from ``data/raw`` to ``data/processed``, as the CLI and the notebooks call it.
+
+:func:`load_raw` reads and cleans every raw source; :func:`analyse` computes every table;
+:func:`write_outputs` writes them into a temporary folder that replaces the outputs only when
+everything succeeded. :func:`run` does all three.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from omstilling_analysis import clean, load, reference
+from omstilling_analysis.settings import Settings
+
+
+class ProgressLog:
+    """Danish progress lines on stderr, and tqdm bars where the output is a terminal."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.started = time.perf_counter()
+
+    def say(self, message: str) -> None:
+        if self.enabled:
+            elapsed = time.perf_counter() - self.started
+            print(f"[{elapsed:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    def bar(self, iterable, description: str, total: int | None = None):
+        if not self.enabled:
+            return iterable
+        from tqdm.auto import tqdm
+
+        return tqdm(
+            iterable, desc=description, total=total, file=sys.stderr, leave=False, unit="fil"
+        )
+
+
+@dataclass
+class RawData:
+    """Everything read from a raw folder: cleaned survey sources and outcome files."""
+
+    raw_dir: Path
+    sources: list[clean.CleanSource]
+    outcomes: pd.DataFrame
+    outcome_files: list[load.OutcomeFile]
+    ignored: list[load.IgnoredFile]
+    errors: list[load.RawDataError] = field(default_factory=list)
+    outcome_problems: pd.DataFrame = field(default_factory=clean._empty_problems)
+
+
+@dataclass
+class RunResult:
+    """Every table of a run, keyed by the output file it is written to."""
+
+    tables: dict[str, pd.DataFrame]
+    manifest: dict
+    raw: RawData
+    extras: dict = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def clean_source(source: load.RawSource) -> clean.CleanSource:
+    """Dispatch a read source to its shape's cleaner."""
+    if isinstance(source, load.SurveyXactExport):
+        return clean.clean_surveyxact(source)
+    if isinstance(source, load.OwnSheet):
+        return clean.clean_own_sheet(source)
+    raise TypeError(type(source))
+
+
+def load_raw(raw_dir: str | Path, progress: ProgressLog | None = None) -> RawData:
+    """Read and clean every entry of ``raw_dir``; collect the files that cannot be used.
+
+    Errors do not stop the reading, so that the analyst sees every broken file at once;
+    the caller decides (``run`` refuses to write anything when there are errors).
+    """
+    progress = progress or ProgressLog(False)
+    entries, ignored = load.list_raw_entries(raw_dir)
+    sources: list[clean.CleanSource] = []
+    outcome_files: list[load.OutcomeFile] = []
+    errors: list[load.RawDataError] = []
+    for entry in progress.bar(entries, "Indlæser", total=len(entries)):
+        try:
+            source = load.read_source(entry)
+            if isinstance(source, load.OutcomeFile):
+                outcome_files.append(source)
+            else:
+                sources.append(clean_source(source))
+        except load.RawDataError as error:
+            errors.append(error)
+    for source in sources:
+        progress.say(
+            f"{source.source}: bølge {source.wave}, {source.n_rows} rækker, "
+            f"{len(source.item_map)} spørgsmål genkendt"
+        )
+    outcomes, outcome_problems = combine_outcomes(outcome_files)
+    return RawData(
+        Path(raw_dir), sources, outcomes, outcome_files, ignored, errors, outcome_problems
+    )
+
+
+def combine_outcomes(files: list[load.OutcomeFile]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All outcome files in one table; unknown codes and repeated municipality-years listed."""
+    columns = list(load.OUTCOME_COLUMNS)
+    if not files:
+        return pd.DataFrame(columns=columns), clean._empty_problems()
+    known = set(reference.municipalities()["kommunekode"])
+    tables, problems = [], []
+    for outcome in files:
+        table = outcome.table.copy()
+        table["kilde"] = outcome.source
+        tables.append(table)
+    stacked = pd.concat(tables, ignore_index=True)
+    unknown = ~stacked["kommunekode"].isin(known)
+    repeated = stacked.duplicated(["kommunekode", "aar"], keep="first") & ~unknown
+    for mask, problem in ((unknown, "ukendt kommunekode"), (repeated, "kommune og år gentaget")):
+        if mask.any():
+            problems.append(
+                pd.DataFrame(
+                    {
+                        "kilde": stacked.loc[mask, "kilde"],
+                        "kilde_raekke": stacked.loc[mask, "kilde_raekke"],
+                        "variabel": "kommunekode",
+                        "vaerdi": stacked.loc[mask, "kommunekode"].astype(str),
+                        "problem": problem,
+                    }
+                )
+            )
+    kept = stacked.loc[~unknown & ~repeated, columns].reset_index(drop=True)
+    quality = pd.concat(problems, ignore_index=True) if problems else clean._empty_problems()
+    return kept, quality
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    names = [
+        "omstilling-analysis", "pandas", "numpy", "pyarrow", "python-calamine", "openpyxl",
+        "xlsxwriter", "scikit-learn", "scipy", "statsmodels", "matplotlib", "seaborn",
+    ]  # fmt: skip
+    versions = {"python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "ikke installeret"
+    return versions
+
+
+def build_manifest(
+    raw: RawData, tables: dict[str, pd.DataFrame], settings: Settings, key_source: str
+) -> dict:
+    """Inputs with checksums, row counts in and out, versions and settings."""
+    inputs = []
+    for source in raw.sources:
+        path = raw.raw_dir / source.source
+        left_out = tables["udeladte.csv"]
+        mine = left_out[left_out["kilde"] == source.source]
+        inputs.append(
+            {
+                "kilde": source.source,
+                "form": source.shape,
+                "dialekt": source.dialect,
+                "boelge": source.wave,
+                "sha256": _sha256(path),
+                "raekker_ind": source.n_rows,
+                "raekker_talt": int(
+                    (tables["besvarelser.parquet"]["kilde"] == source.source).sum()
+                ),
+                "raekker_udeladt": {
+                    str(k): int(v) for k, v in mine["aarsag"].value_counts().items()
+                },
+                "spoergsmaal_genkendt": len(source.item_map),
+                "celleproblemer": int((source.problems["kilde_raekke"] > 1).sum()),
+            }
+        )
+    for outcome in raw.outcome_files:
+        inputs.append(
+            {
+                "kilde": outcome.source,
+                "form": "udfaldsfil",
+                "dialekt": outcome.dialect,
+                "sha256": _sha256(outcome.path),
+                "raekker_ind": len(outcome.table),
+            }
+        )
+    rows_in = sum(s.n_rows for s in raw.sources)
+    counted = len(tables["besvarelser.parquet"])
+    left = len(tables["udeladte.csv"])
+    return {
+        "vaerktoej": "omstilling_analysis",
+        "koert": pd.Timestamp.now(tz="Europe/Copenhagen").isoformat(timespec="seconds"),
+        "kommando": " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)),
+        "input": inputs,
+        "ignoreret": [{"kilde": i.source, "aarsag": i.reason} for i in raw.ignored],
+        "raekker": {
+            "ind": rows_in,
+            "talt": counted,
+            "udeladt": left,
+            "udeladt_efter_aarsag": {
+                str(k): int(v) for k, v in tables["udeladte.csv"]["aarsag"].value_counts().items()
+            },
+            "alle_raekker_gjort_rede_for": rows_in == counted + left,
+        },
+        "output": {name: int(len(table)) for name, table in tables.items()},
+        "versioner": _versions(),
+        "indstillinger": settings.to_dict(),
+        "noegle_til_respondent_key": key_source,
+    }
+
+
+def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = None) -> RunResult:
+    """Every table of the run from the cleaned raw data (nothing is written here)."""
+    from omstilling_analysis.privacy import hash_key
+
+    progress = progress or ProgressLog(False)
+    key, key_source = hash_key()
+    responses, left_out = clean.responses_and_left_out(raw.sources, settings, key)
+    quality = pd.concat(
+        [s.problems for s in raw.sources] + [raw.outcome_problems], ignore_index=True
+    ).loc[:, clean.QUALITY_COLUMNS]
+    quality["vaerdi"] = quality["vaerdi"].map(safe_cell_value)
+    progress.say(
+        f"{len(responses)} besvarelser talt, {len(left_out)} rækker udeladt, "
+        f"{int((quality['kilde_raekke'] > 1).sum())} celleproblemer"
+    )
+    tables: dict[str, pd.DataFrame] = {
+        "besvarelser.parquet": responses,
+        "udeladte.csv": left_out,
+        "datakvalitet.csv": quality,
+    }
+    manifest = build_manifest(raw, tables, settings, key_source)
+    return RunResult(tables, manifest, raw)
+
+
+def safe_cell_value(value: object) -> str:
+    """A raw cell value as it may be shown in the data-quality table.
+
+    Codes and short label texts are kept; anything that could be free text (long, or with an
+    e-mail address or a run of digits like a phone number) is withheld, since a wrong cell in
+    a municipality's own sheet may hold personal data.
+    """
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if len(text) > 40 or "@" in text or sum(ch.isdigit() for ch in text) > 4:
+        return "(tekst udeladt)"
+    return text
+
+
+def write_outputs(
+    result: RunResult, out_dir: str | Path, progress: ProgressLog | None = None
+) -> list[Path]:
+    """Write every table into a temporary folder, then move them into ``out_dir`` at once."""
+    progress = progress or ProgressLog(False)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".omstilling-", dir=out.parent))
+    try:
+        for name, table in result.tables.items():
+            target = staging / name
+            if name.endswith(".parquet"):
+                table.to_parquet(target, index=False)
+            elif name.endswith(".csv"):
+                table.to_csv(target, index=False, encoding="utf-8")
+        for name, writer in result.extras.get("writers", {}).items():
+            writer(staging / name)
+        (staging / "manifest.json").write_text(
+            json.dumps(result.manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        written = []
+        for path in sorted(staging.iterdir()):
+            target = out / path.name
+            if target.is_dir():
+                shutil.rmtree(target)
+            os.replace(path, target)
+            written.append(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    progress.say(f"skrev {len(written)} filer til {out}")
+    return written
+
+
+def run(
+    raw_dir: str | Path = "data/raw",
+    out_dir: str | Path | None = "data/processed",
+    settings: Settings | None = None,
+    progress: bool | ProgressLog = False,
+) -> RunResult:
+    """The whole pipeline. Raises the first :class:`load.RawDataError` if any file is unusable
+    (``RunResult.raw.errors`` lists them all for the CLI); writes nothing in that case."""
+    settings = settings or Settings()
+    log = progress if isinstance(progress, ProgressLog) else ProgressLog(bool(progress))
+    raw = load_raw(raw_dir, log)
+    if raw.errors:
+        raise RawDataErrors(raw.errors)
+    if not raw.sources:
+        raise RawDataErrors([load.RawDataError(raw_dir, "ingen besvarelser fundet i mappen")])
+    result = analyse(raw, settings, log)
+    if out_dir is not None:
+        write_outputs(result, out_dir, log)
+    return result
+
+
+class RawDataErrors(Exception):
+    """One or more unusable raw files; ``errors`` holds one :class:`load.RawDataError` each."""
+
+    def __init__(self, errors: list[load.RawDataError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
