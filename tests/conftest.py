@@ -1,0 +1,21 @@
+"""Shared fixtures: a fixed HMAC key (never the user's key file), the contract's examples."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+# Tests never create a key file in the home folder: the key comes from the environment.
+os.environ.setdefault("OMSTILLING_SALT", "test-noegle-ikke-hemmelig")
+
+EXAMPLES = Path(__file__).parent / "data" / "contract_examples"
+
+
+@pytest.fixture(scope="session")
+def examples_dir() -> Path:
+    return EXAMPLES
