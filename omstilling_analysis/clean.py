@@ -144,8 +144,22 @@ def _problem_rows(source: str, rows: np.ndarray, variable: str, values, problem)
 
 
 def _as_text(values: pd.Series) -> pd.Series:
-    """Raw cells as canonical text ('' for blank); numbers without a trailing .0."""
-    return values.map(_code_text) if len(values) else values.astype("string")
+    """Raw cells as canonical text ('' for blank); numbers without a trailing .0.
+
+    Typed columns (as pyarrow reads a CSV) are converted column-wise; only mixed object
+    columns (as a spreadsheet gives them) go value by value.
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        numbers = values.astype("float64")
+        whole = numbers.notna() & (numbers % 1 == 0)
+        text = pd.Series("", index=values.index, dtype=object)
+        text[whole] = numbers[whole].astype("int64").astype(str)
+        rest = numbers.notna() & ~whole
+        text[rest] = numbers[rest].astype(str)
+        return text
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        return values.str.strip().fillna("").astype(object)
+    return values.map(_code_text).astype(object)
 
 
 def classify_labels(labels: dict[str, str]) -> dict[str, tuple[float, str]]:
@@ -281,7 +295,7 @@ def _build_candidates(
         "kommunekode": municipality_codes.reset_index(drop=True).astype("Int64"),
         "rolle": roles.reset_index(drop=True).astype(object),
         "_id": ids.reset_index(drop=True).astype(object),
-        "_closetim": closed.reset_index(drop=True).astype(object),
+        "_closetim": closed.reset_index(drop=True),
     }
     wave_items = set(reference.items_of_wave(wave))
     answered = np.zeros(n, dtype="int64")

@@ -462,7 +462,6 @@ def read_surveyxact_csv(folder: Path) -> SurveyXactExport:
         structure = _check_structure(structure, files["structure.csv"])
     except RawDataError as error:
         raise RawDataError(folder, f"structure.csv: {error.problem}") from None
-    dataset = dataset.astype(object).where(dataset.notna(), None)
     # An all-ASCII dataset.csv decodes as anything: the folder's encoding is the one that
     # its files with Danish letters reveal.
     encodings = {sniff_csv(files[name])[0] for name in ("labels.csv", "structure.csv")} | {encoding}
