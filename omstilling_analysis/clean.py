@@ -34,6 +34,8 @@ from omstilling_analysis.load import (
 )
 from omstilling_analysis.settings import Settings
 
+#: Candidate columns holding where an item was answered Ved ikke (split off before output).
+DONT_KNOW_PREFIX = "_vi_"
 REASONS = ("ikke besvaret", "for ufuldstændig", "dublet", "ukendt kommune")
 QUALITY_COLUMNS = ["kilde", "kilde_raekke", "variabel", "vaerdi", "problem"]
 LEFT_OUT_COLUMNS = ["kilde", "kilde_raekke", "boelge", "aarsag"]
@@ -282,7 +284,7 @@ def _build_candidates(
     wave: int,
     n: int,
     item_values: dict[str, np.ndarray],
-    dont_know: np.ndarray,
+    dont_know: dict[str, np.ndarray],
     municipality_codes: pd.Series,
     roles: pd.Series,
     ids: pd.Series,
@@ -306,7 +308,13 @@ def _build_candidates(
         columns[item] = values
         if item in wave_items:
             answered += ~np.isnan(values)
-    columns["antal_ved_ikke"] = dont_know.astype("int64")
+    columns["antal_ved_ikke"] = (
+        np.sum(list(dont_know.values()), axis=0, dtype="int64")
+        if dont_know
+        else np.zeros(n, "int64")
+    )
+    for item, mask in dont_know.items():
+        columns[DONT_KNOW_PREFIX + item] = mask
     columns["_besvaret"] = answered
     return pd.DataFrame(columns)
 
@@ -334,7 +342,7 @@ def clean_surveyxact(export: SurveyXactExport) -> CleanSource:
     problems: list[pd.DataFrame] = []
     wave_items = set(reference.items_of_wave(wave))
     item_values: dict[str, np.ndarray] = {}
-    dont_know = np.zeros(n, dtype="int64")
+    dont_know: dict[str, np.ndarray] = {}
     for column, item in mapping.items():
         if item not in wave_items:
             problems.append(
@@ -347,7 +355,7 @@ def clean_surveyxact(export: SurveyXactExport) -> CleanSource:
             dataset[column], labels_by_variable.get(column.strip().lower(), {})
         )
         item_values[item] = answer
-        dont_know += is_dk
+        dont_know[item] = is_dk
         bad = ~np.isnan(problem)
         if bad.any():
             raw_text = _as_text(dataset[column][bad])
@@ -447,7 +455,7 @@ def clean_own_sheet(sheet: OwnSheet) -> CleanSource:
     problems: list[pd.DataFrame] = []
     wave_items = set(reference.items_of_wave(wave))
     item_values: dict[str, np.ndarray] = {}
-    dont_know = np.zeros(n, dtype="int64")
+    dont_know: dict[str, np.ndarray] = {}
     for column, item in mapping.items():
         if item not in wave_items:
             problems.append(
@@ -458,7 +466,7 @@ def clean_own_sheet(sheet: OwnSheet) -> CleanSource:
             continue
         answer, is_dk, problem = decode_label_item(table[column])
         item_values[item] = answer
-        dont_know += is_dk
+        dont_know[item] = is_dk
         bad = ~np.isnan(problem)
         if bad.any():
             problems.append(
@@ -603,3 +611,29 @@ def responses_and_left_out(
     ]
     responses = counted.loc[:, ordered].reset_index(drop=True)
     return responses, left_out.reset_index(drop=True)
+
+
+def dont_know_mask(sources: list[CleanSource], responses: pd.DataFrame) -> pd.DataFrame:
+    """Where each counted response answered Ved ikke: a boolean frame, one column per item,
+    in the row order of ``responses`` (for the item statistics' share of Ved ikke)."""
+    items = reference.all_items()
+    parts = []
+    for source in sources:
+        frame = source.candidates
+        flags = pd.DataFrame(
+            {
+                item: frame[DONT_KNOW_PREFIX + item]
+                if DONT_KNOW_PREFIX + item in frame
+                else np.zeros(len(frame), dtype=bool)
+                for item in items
+            }
+        )
+        flags["kilde"], flags["kilde_raekke"] = frame["kilde"], frame["kilde_raekke"]
+        parts.append(flags)
+    if not parts:
+        return pd.DataFrame(columns=items, dtype=bool)
+    stacked = pd.concat(parts, ignore_index=True)
+    merged = responses[["kilde", "kilde_raekke"]].merge(
+        stacked, on=["kilde", "kilde_raekke"], how="left"
+    )
+    return merged[items].fillna(False).astype(bool).reset_index(drop=True)

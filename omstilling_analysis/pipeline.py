@@ -252,8 +252,33 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
         "udeladte.csv": left_out,
         "datakvalitet.csv": quality,
     }
+    tables.update(score_tables(raw, responses, settings, progress))
     manifest = build_manifest(raw, tables, settings, key_source)
     return RunResult(tables, manifest, raw)
+
+
+def score_tables(
+    raw: RawData, responses: pd.DataFrame, settings: Settings, progress: ProgressLog
+) -> dict[str, pd.DataFrame]:
+    """Theme scores, index and levels, benchmarks, ranks, change and reliability."""
+    from omstilling_analysis import reliability, score
+
+    respondent = score.respondent_scores(responses, settings)
+    municipal = score.municipality_scores(respondent, settings)
+    progress.say(f"scorer for {len(municipal)} kommuner × bølger")
+    tables = {
+        "respondentscorer.parquet": respondent,
+        "kommunescorer.parquet": municipal,
+        "benchmark.csv": score.benchmarks(municipal, settings),
+        "rang.csv": score.rank_intervals(respondent, settings),
+        "udvikling.csv": score.changes(municipal, settings),
+        "reliabilitet.csv": reliability.reliability_table(responses, settings),
+        "itemstatistik.csv": reliability.item_statistics(
+            responses, settings, dont_know=clean.dont_know_mask(raw.sources, responses)
+        ),
+    }
+    progress.say("rangintervaller, udvikling og reliabilitet beregnet")
+    return tables
 
 
 def safe_cell_value(value: object) -> str:
