@@ -253,8 +253,11 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
         "datakvalitet.csv": quality,
     }
     tables.update(score_tables(raw, responses, settings, progress))
+    extras: dict = {"notes": []}
+    tables.update(effect_tables(raw, tables["kommunescorer.parquet"], settings, progress, extras))
     manifest = build_manifest(raw, tables, settings, key_source)
-    return RunResult(tables, manifest, raw)
+    manifest["bemaerkninger"] = extras["notes"]
+    return RunResult(tables, manifest, raw, extras)
 
 
 def score_tables(
@@ -279,6 +282,27 @@ def score_tables(
     }
     progress.say("rangintervaller, udvikling og reliabilitet beregnet")
     return tables
+
+
+def effect_tables(
+    raw: RawData,
+    municipality_scores: pd.DataFrame,
+    settings: Settings,
+    progress: ProgressLog,
+    extras: dict,
+) -> dict[str, pd.DataFrame]:
+    """Theme–outcome links, when the raw folder holds outcome files."""
+    if raw.outcomes.empty:
+        extras["notes"].append("ingen udfaldsfiler i rådata: effekter er ikke beregnet")
+        return {}
+    from omstilling_analysis import effects
+
+    result = effects.estimate_effects(municipality_scores, raw.outcomes, settings)
+    extras["effects_result"] = result
+    extras["effect_sentences"] = result.sentences
+    linked_years = sorted(result.table["boelge"].unique())
+    progress.say(f"effekter beregnet for bølger: {', '.join(map(str, linked_years))}")
+    return {"effekter.csv": result.table, "effekter_mangler.csv": result.missing}
 
 
 def safe_cell_value(value: object) -> str:
