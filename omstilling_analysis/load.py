@@ -196,10 +196,14 @@ def _sheet_rows(workbook, name: str, path: Path) -> list[list]:
         raise RawDataError(path, f"arket '{name}' kan ikke læses ({error})") from None
 
 
-def _frame_from_rows(rows: list[list], path: Path, sheet: str) -> pd.DataFrame:
-    """A sheet with a header row as an object frame; empty strings become missing."""
-    while rows and all(cell in ("", None) for cell in rows[-1]):
-        rows = rows[:-1]
+def _frame_from_rows(
+    rows: list[list], path: Path, sheet: str, n_body_rows: int | None = None
+) -> pd.DataFrame:
+    """A sheet with a header row as an object frame; empty strings become missing.
+
+    Trailing empty rows are dropped, then ``n_body_rows`` (if given) pads with empty rows.
+    """
+    rows = _trim_rows(rows)
     if not rows:
         raise RawDataError(path, f"arket '{sheet}' er tomt")
     header = [str(cell).strip() if cell not in (None, "") else "" for cell in rows[0]]
@@ -207,6 +211,8 @@ def _frame_from_rows(rows: list[list], path: Path, sheet: str) -> pd.DataFrame:
         header.pop()
     width = len(header)
     body = [row[:width] + [""] * (width - len(row)) for row in rows[1:]]
+    if n_body_rows is not None:
+        body += [[""] * width for _ in range(n_body_rows - len(body))]
     frame = pd.DataFrame(body, columns=header, dtype=object)
     return frame.replace({"": None})
 
@@ -258,12 +264,11 @@ def _read_surveyxact_xlsx(path, workbook, dataset_sheets, lowered) -> SurveyXact
         if not rows:
             raise RawDataError(path, f"arket '{name}' er tomt")
         parts.append((name, rows))
-    n_rows = {len(_trim_rows(rows)) for _, rows in parts}
-    if len(n_rows) > 1:
-        raise RawDataError(path, "arkene Dataset(1), Dataset(2), … har ikke lige mange rækker")
-    dataset, dropped = _join_dataset_parts(
-        [_frame_from_rows(_trim_rows(rows), path, name) for name, rows in parts]
-    )
+    # Spreadsheet files store no row that has no cells: a part whose last respondents answered
+    # nothing in its columns reads shorter. The parts hold the same rows, so pad them.
+    longest = max(len(_trim_rows(rows)) for _, rows in parts) - 1
+    frames = [_frame_from_rows(rows, path, name, n_body_rows=longest) for name, rows in parts]
+    dataset, dropped = _join_dataset_parts(frames)
     labels_rows = _sheet_rows(workbook, lowered["labels"], path)
     labels = _labels_from_rows(labels_rows, path)
     structure = _frame_from_rows(

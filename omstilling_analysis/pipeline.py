@@ -257,6 +257,10 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
     tables.update(effect_tables(raw, tables["kommunescorer.parquet"], settings, progress, extras))
     manifest = build_manifest(raw, tables, settings, key_source)
     manifest["bemaerkninger"] = extras["notes"]
+    from omstilling_analysis import report
+
+    # The Excel summaries and figures are written with the tables, into the same staging folder.
+    extras["writers"] = report.output_writers(tables, manifest, settings, extras)
     return RunResult(tables, manifest, raw, extras)
 
 

@@ -1,0 +1,580 @@
+"""A feedback workbook for one municipality: ``omstilling rapport --kommune KODE [--boelge ÅR]``.
+
+The workbook (``rapport_<kode>_<bølge>.xlsx``) is made from the output files of an earlier
+``omstilling run`` and has five sheets:
+
+- ``Profil``: the municipality's theme scores and index against its cluster, its region and the
+  country, with a bar chart and a radar chart;
+- ``Udvikling``: its scores in every wave, with a line chart;
+- ``Potentiale``: the themes where it has most to gain (the distance up to the national upper
+  quartile) and whether the theme goes with better outcomes in the effects analysis;
+- ``Spørgsmål``: its mean answer per question against the country's;
+- ``Om tallene``: how to read the numbers.
+
+The suppression rules are those of :mod:`omstilling_analysis.report`: nothing resting on fewer
+than ``Settings.min_respondents_published`` respondents is shown, and the comparison figures are
+built from published municipality values only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from omstilling_analysis import figures, reference
+from omstilling_analysis.report import (
+    INDEX,
+    NO_RESPONSES,
+    SummaryData,
+    _Book,
+    _chart_block,
+    _table,
+    _theme_chart_axes,
+    _value,
+    _wave_of,
+)
+from omstilling_analysis.settings import Settings
+
+#: The result files a feedback workbook can use (only ``kommunescorer.parquet`` is required).
+RESULT_FILES: tuple[str, ...] = (
+    "besvarelser.parquet",
+    "respondentscorer.parquet",
+    "kommunescorer.parquet",
+    "udeladte.csv",
+    "datakvalitet.csv",
+    "reliabilitet.csv",
+    "itemstatistik.csv",
+    "benchmark.csv",
+    "rang.csv",
+    "udvikling.csv",
+    "klynger.csv",
+    "klyngeprofiler.csv",
+    "klyngevalg.csv",
+    "effekter.csv",
+    "effekter_mangler.csv",
+)
+SHEETS: tuple[str, ...] = ("Profil", "Udvikling", "Potentiale", "Spørgsmål", "Om tallene")
+
+
+# =========================================================================== reading results
+
+
+def load_results(results_dir: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The tables and the manifest of an earlier run, read from ``results_dir``.
+
+    Missing files are left out, except ``kommunescorer.parquet``: without it there is nothing
+    to report (``FileNotFoundError`` with a Danish message).
+    """
+    folder = Path(results_dir)
+    if not (folder / "kommunescorer.parquet").is_file():
+        raise FileNotFoundError(
+            f"{folder}: fandt ikke kommunescorer.parquet; kør først 'omstilling run' med "
+            "resultater i den mappe"
+        )
+    tables: dict[str, pd.DataFrame] = {}
+    for name in RESULT_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        if name.endswith(".parquet"):
+            tables[name] = pd.read_parquet(path)
+        else:
+            dtype = {"boelge": str} if name == "effekter.csv" else None
+            tables[name] = pd.read_csv(path, encoding="utf-8", dtype=dtype)
+    manifest_path = folder / "manifest.json"
+    manifest = (
+        json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    )
+    return tables, manifest
+
+
+def settings_from_manifest(manifest: dict) -> Settings:
+    """The settings a run used (``manifest["indstillinger"]``); defaults for anything absent."""
+    values = manifest.get("indstillinger") or {}
+    names = {f.name for f in dataclasses.fields(Settings)}
+    kept = {k: v for k, v in values.items() if k in names}
+    if "level_thresholds" in kept:
+        kept["level_thresholds"] = tuple(float(t) for t in kept["level_thresholds"])
+    try:
+        return Settings(**kept)
+    except (TypeError, ValueError):
+        return Settings()
+
+
+def resolve(kommune: str | int) -> int:
+    """A municipality code from a code or a name; ``ValueError`` (Danish) when unknown."""
+    code = reference.resolve_municipality(str(kommune).strip())
+    if code is None:
+        raise ValueError(
+            f"ukendt kommune: '{kommune}' (angiv en af de 98 kommunekoder eller et kommunenavn)"
+        )
+    return int(code)
+
+
+def municipality_workbook_from_results(
+    results_dir: Path, kommune: str, boelge: int | None = None, out: Path | None = None
+) -> Path:
+    """Write the feedback workbook of ``kommune`` (a code or a name) from a run's results.
+
+    Parameters
+    ----------
+    results_dir:
+        The ``--out`` folder of ``omstilling run``.
+    kommune:
+        Municipality code or name (resolved by :func:`reference.resolve_municipality`).
+    boelge:
+        The wave; ``None`` → the latest wave in the results.
+    out:
+        Target file; default ``<results_dir>/rapport_<kode>_<bølge>.xlsx``.
+
+    Returns
+    -------
+    Path of the written workbook.
+    """
+    code = resolve(kommune)
+    tables, manifest = load_results(results_dir)
+    settings = settings_from_manifest(manifest)
+    waves = sorted(int(w) for w in tables["kommunescorer.parquet"]["boelge"].unique())
+    if not waves:
+        raise ValueError(f"{results_dir}: kommunescorer.parquet er tom")
+    wave = waves[-1] if boelge is None else int(boelge)
+    if wave not in waves:
+        raise ValueError(
+            f"bølge {wave} findes ikke i resultaterne (der er {', '.join(map(str, waves))})"
+        )
+    target = Path(out) if out is not None else Path(results_dir) / f"rapport_{code}_{wave}.xlsx"
+    return municipality_workbook(tables, code, wave, target, settings=settings, manifest=manifest)
+
+
+# =========================================================================== the workbook
+
+
+def municipality_workbook(
+    tables: dict[str, pd.DataFrame],
+    kommunekode: int,
+    boelge: int,
+    path: str | Path,
+    settings: Settings | None = None,
+    manifest: dict | None = None,
+) -> Path:
+    """Write the feedback workbook of one municipality and wave to ``path`` (see module doc).
+
+    ``tables`` are a run's tables by output file name (as :func:`report.output_writers`
+    takes them); only ``kommunescorer.parquet`` is required.
+    """
+    data = SummaryData(tables, manifest, settings)
+    code, wave = int(kommunekode), int(boelge)
+    place = reference.municipality(code)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book = _Book(target)
+    try:
+        own = _own_values(data, code, wave)
+        _profile_sheet(book, data, code, wave, place, own)
+        _development_sheet(book, data, code, place)
+        _potential_sheet(book, data, code, wave, own)
+        _items_sheet(book, data, code, wave)
+        _about_sheet(book, data, wave)
+    finally:
+        book.close()
+    return target
+
+
+def _own_values(data: SummaryData, code: int, wave: int) -> dict[str, Any]:
+    """The municipality's cells: a number, the suppression text or ``"ingen besvarelser"``."""
+    published = data.wave_published(wave).set_index("kommunekode")
+    cells: dict[str, Any] = {}
+    if code not in published.index:
+        return dict.fromkeys([*reference.theme_codes(), INDEX, "n"], NO_RESPONSES) | {"n": 0}
+    row = published.loc[code]
+    for theme in reference.theme_codes():
+        cells[theme] = data.hidden if row[f"{theme}_skjult"] else _value(row[theme])
+    cells[INDEX] = data.hidden if row[f"{INDEX}_skjult"] else _value(row[INDEX])
+    cells["n"] = _value(row["n_respondenter"])
+    cells["level"] = (
+        data.hidden
+        if row[f"{INDEX}_skjult"]
+        else f"{int(row['modenhedsniveau'])} {figures.level_names()[int(row['modenhedsniveau'])]}"
+    )
+    return cells
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) else np.nan
+
+
+def _comparisons(data: SummaryData, code: int, wave: int) -> dict[str, dict[str, Any]]:
+    """Cluster, region and country means per measure (cells as in :func:`_own_values`)."""
+    measures = [*reference.theme_codes(), INDEX]
+    out: dict[str, dict[str, Any]] = {}
+    clusters = data.clusters(wave)
+    profiles = data.cluster_profiles(wave)
+    cluster = None
+    if clusters is not None:
+        mine = clusters[clusters["kommunekode"].astype("int64") == code]
+        if len(mine) and pd.notna(mine["klynge"].iloc[0]):
+            cluster = int(mine["klynge"].iloc[0])
+    if cluster is not None and profiles is not None:
+        p = profiles[profiles["klynge"].astype("int64") == cluster]
+        out["Klyngen"] = {
+            m: (data.hidden if pd.isna(p[m].iloc[0]) else float(p[m].iloc[0])) for m in measures
+        }
+    else:
+        out["Klyngen"] = dict.fromkeys(measures, "ingen klynge")
+    region = reference.municipality(code)["region"]
+    regional = data.regional(wave)
+    part = regional[regional["omraade"] == region].set_index("maal")
+    out["Regionen"] = {
+        m: (
+            float(part.loc[m, "gennemsnit"])
+            if m in part.index and part.loc[m, "n_respondenter"] >= data.minimum
+            else data.hidden
+        )
+        for m in measures
+    }
+    national = data.national(wave)
+    out["Landet"] = {
+        m: float(national.loc[m, "gennemsnit"]) if m in national.index else data.hidden
+        for m in measures
+    }
+    out["_cluster"] = {"number": cluster}
+    return out
+
+
+def _profile_sheet(
+    book: _Book, data: SummaryData, code: int, wave: int, place: pd.Series, own: dict
+) -> None:
+    sheet = book.sheet("Profil")
+    names = data.theme_names | {INDEX: "Modenhedsindeks"}
+    themes = reference.theme_codes()
+    sheet.title(
+        f"{place['kommune']} – selvevaluering af digital omstilling, bølge {wave}",
+        f"Kommunens profil mod klyngen, regionen og landet. Tal, der hviler på færre end "
+        f"{data.minimum} respondenter, vises ikke.",
+    )
+    table = data.municipality_table(wave).set_index("Kommunekode").loc[code]
+    facts = [
+        ("Kommune", place["kommune"], "text"),
+        ("Kommunekode", code, "year"),
+        ("Region", place["region"], "text"),
+        ("Respondenter", own["n"], "int"),
+        ("Modenhedsindeks", own[INDEX], "score"),
+        ("Modenhedsniveau", own.get("level", NO_RESPONSES), "text"),
+        ("Klynge", table["Klynge"], "text"),
+        (f"Rang (1 = højest, af {len(data.ranks(wave))})", table["Rang"], "int"),
+        ("Ranginterval (90 %)", table["Ranginterval (90 %)"], "text"),
+        ("Ændring i indeks siden forrige bølge", table["Ændring i indeks"], "change"),
+    ]
+    start = sheet.row
+    sheet.write(start, 0, "Oplysning", "header", fit=False)
+    sheet.write(start, 1, "Værdi", "header", fit=False)
+    for i, (label, value, style) in enumerate(facts, start=1):
+        sheet.write(start + i, 0, label)
+        sheet.write(start + i, 1, value, style)
+    sheet.row = start + len(facts) + 2
+
+    comparisons = _comparisons(data, code, wave)
+    sheet.heading("Temaerne")
+    rows = []
+    for m in [*themes, INDEX]:
+        mine = own[m]
+        land = comparisons["Landet"][m]
+        difference = mine - land if isinstance(mine, float) and isinstance(land, float) else None
+        rows.append(
+            {
+                "Tema": names[m],
+                "Kommunen": mine,
+                "Klyngen": comparisons["Klyngen"][m],
+                "Regionen": comparisons["Regionen"][m],
+                "Landet": land,
+                "Forskel til landet": difference,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    styles = dict.fromkeys(["Kommunen", "Klyngen", "Regionen", "Landet"], "score")
+    styles["Forskel til landet"] = "change"
+    first, last = sheet.frame(frame, styles)
+    sheet.ws.conditional_format(
+        first, 5, last, 5,
+        {"type": "3_color_scale", "min_type": "num", "min_value": -0.5, "mid_type": "num",
+         "mid_value": 0, "max_type": "num", "max_value": 0.5, "min_color": "#F8696B",
+         "mid_color": "#FFFFFF", "max_color": "#63BE7B"},
+    )  # fmt: skip
+    cluster_number = comparisons["_cluster"]["number"]
+    series = {
+        place["kommune"]: [_number(own[t]) for t in themes],
+        "Klyngen" if cluster_number is None else f"Klynge {cluster_number}": [
+            _number(comparisons["Klyngen"][t]) for t in themes
+        ],
+        "Regionen": [_number(comparisons["Regionen"][t]) for t in themes],
+        "Landet": [_number(comparisons["Landet"][t]) for t in themes],
+    }
+    labels = figures.short_theme_names()
+    chart_row = sheet.row + 1
+    cats, refs = _chart_block(sheet, chart_row + 40, 0, [labels[t] for t in themes], series)
+    bar = book.workbook.add_chart({"type": "column"})
+    radar = book.workbook.add_chart({"type": "radar", "subtype": "marker"})
+    for i, (name, ref) in enumerate(refs.items()):
+        colour = figures.PALETTE[i]
+        bar.add_series(
+            {"name": name, "categories": cats, "values": ref, "fill": {"color": colour},
+             "border": {"none": True}}
+        )  # fmt: skip
+        radar.add_series(
+            {"name": name, "categories": cats, "values": ref,
+             "line": {"color": colour, "width": 2.25},
+             "marker": {"type": "circle", "size": 5, "fill": {"color": colour},
+                        "border": {"color": colour}}}
+        )  # fmt: skip
+    bar.set_title({"name": f"{place['kommune']} mod klynge, region og land, bølge {wave}"})
+    _theme_chart_axes(bar)
+    bar.set_legend({"position": "bottom"})
+    bar.show_blanks_as("gap")
+    radar.set_title({"name": "Profil på de seks temaer"})
+    radar.set_y_axis({"min": 1, "max": 5, "major_unit": 1, "num_format": "0"})
+    radar.set_legend({"position": "bottom"})
+    sheet.ws.insert_chart(chart_row, 0, bar, {"x_scale": 1.5, "y_scale": 1.3})
+    sheet.ws.insert_chart(chart_row + 20, 0, radar, {"x_scale": 1.2, "y_scale": 1.3})
+    sheet.finish()
+    sheet.ws.set_column(0, 0, 38)
+    sheet.ws.set_column(1, 5, 16)
+    sheet.ws.activate()
+
+
+def _development_sheet(book: _Book, data: SummaryData, code: int, place: pd.Series) -> None:
+    sheet = book.sheet("Udvikling")
+    names = data.theme_names | {INDEX: "Modenhedsindeks"}
+    themes = reference.theme_codes()
+    sheet.title(
+        f"{place['kommune']} – udviklingen over bølgerne",
+        "Kommunens scorer i hver bølge og landsgennemsnittet af modenhedsindekset.",
+    )
+    national = data.national_means()
+    rows = []
+    for wave in data.waves:
+        own = _own_values(data, code, wave)
+        row: dict[str, Any] = {"Bølge": wave, "Respondenter": own["n"]}
+        row |= {names[m]: own[m] for m in [*themes, INDEX]}
+        row["Modenhedsniveau"] = own.get("level", NO_RESPONSES)
+        row["Landsgennemsnit, indeks"] = (
+            national.loc[wave, INDEX] if wave in national.index and INDEX in national else None
+        )
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    styles = dict.fromkeys([names[m] for m in [*themes, INDEX]], "score")
+    styles |= {"Bølge": "year", "Respondenter": "int", "Landsgennemsnit, indeks": "score"}
+    styles["Modenhedsniveau"] = "indent"
+    sheet.frame(frame, styles)
+    series = {names[INDEX]: [_number(r[names[INDEX]]) for r in rows]}
+    series |= {"Landsgennemsnit": [_number(r["Landsgennemsnit, indeks"]) for r in rows]}
+    series |= {figures.short_theme_names()[t]: [_number(r[names[t]]) for r in rows] for t in themes}
+    chart_row = sheet.row + 1
+    cats, refs = _chart_block(sheet, chart_row + 22, 0, [str(w) for w in data.waves], series)
+    chart = book.workbook.add_chart({"type": "line"})
+    for i, (name, ref) in enumerate(refs.items()):
+        main = i < 2
+        colour = ("#000000", "#7F7F7F")[i] if main else figures.PALETTE[(i - 2) % 8]
+        chart.add_series(
+            {"name": name, "categories": cats, "values": ref,
+             "line": {"color": colour, "width": 3 if main else 1.5,
+                      "dash_type": "dash" if i == 1 else "solid"},
+             "marker": {"type": "circle", "size": 5, "fill": {"color": colour},
+                        "border": {"color": colour}}}
+        )  # fmt: skip
+    chart.set_title({"name": f"{place['kommune']}: udvikling"})
+    _theme_chart_axes(chart)
+    chart.set_x_axis({"name": "Bølge"})
+    chart.set_legend({"position": "right"})
+    chart.show_blanks_as("gap")
+    sheet.ws.insert_chart(chart_row, 0, chart, {"x_scale": 1.6, "y_scale": 1.4})
+    sheet.finish()
+
+
+def _potential_sheet(book: _Book, data: SummaryData, code: int, wave: int, own: dict) -> None:
+    sheet = book.sheet("Potentiale")
+    names = data.theme_names
+    themes = reference.theme_codes()
+    sheet.title(
+        f"Hvor har kommunen mest at vinde? Bølge {wave}",
+        "Potentiale: afstanden op til landets 3. kvartil (det niveau, som den bedste fjerdedel "
+        "af kommunerne mindst når). 0 betyder, at kommunen allerede er blandt de bedste 25 %.",
+    )
+    national = data.national(wave)
+    comparisons = _comparisons(data, code, wave)
+    findings = _findings_by_theme(data, wave)
+    rows = []
+    for t in themes:
+        mine = own[t]
+        q3 = float(national.loc[t, "kvartil_3"]) if t in national.index else None
+        potential = max(0.0, q3 - mine) if isinstance(mine, float) and q3 is not None else None
+        rows.append(
+            {
+                "Tema": names[t],
+                "Kommunens score": mine,
+                "Landets 3. kvartil": q3 if q3 is not None else data.hidden,
+                "Klyngens gennemsnit": comparisons["Klyngen"][t],
+                "Potentiale": potential if potential is not None else mine,
+                "Sammenhæng med resultater (fund i effektanalysen)": findings.get(t, "ingen fund"),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    order = frame["Potentiale"].map(lambda v: -v if isinstance(v, float) else 1.0)
+    frame = frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+    ranked = [r for r in rows if isinstance(r["Potentiale"], float)]
+    if ranked:
+        top = sorted(ranked, key=lambda r: -r["Potentiale"])[:3]
+        top = [r for r in top if r["Potentiale"] > 0]
+        if top:
+            listed = ", ".join(
+                f"{r['Tema']} ({figures.dk_number(r['Potentiale'], 2)})" for r in top
+            )
+            sheet.lines([f"Størst potentiale: {listed}."], "bold", width=6)
+        else:
+            sheet.lines(["Kommunen er blandt de bedste 25 % på alle seks temaer."], "bold", width=6)
+    else:
+        sheet.lines(
+            [f"Kommunens temascorer kan ikke vises i bølge {wave} ({own[INDEX]})."], "bold", width=6
+        )
+    sheet.row += 1
+    styles = dict.fromkeys(
+        ["Kommunens score", "Landets 3. kvartil", "Klyngens gennemsnit", "Potentiale"], "score"
+    )
+    styles["Sammenhæng med resultater (fund i effektanalysen)"] = "indent"
+    first, last = sheet.frame(frame, styles)
+    sheet.ws.conditional_format(
+        first,
+        4,
+        last,
+        4,
+        {"type": "data_bar", "bar_color": "#F4B183", "data_bar_2010": False},
+    )
+    if ranked:
+        labels = figures.short_theme_names()
+        by_name = {names[t]: labels[t] for t in themes}
+        cats, refs = _chart_block(
+            sheet,
+            sheet.row + 22,
+            0,
+            [by_name[n] for n in frame["Tema"]],
+            {"Potentiale": [_number(v) for v in frame["Potentiale"]]},
+        )
+        chart = book.workbook.add_chart({"type": "bar"})
+        chart.add_series(
+            {"name": "Potentiale", "categories": cats, "values": refs["Potentiale"],
+             "fill": {"color": "#ED7D31"}, "data_labels": {"value": True, "num_format": "0.00"}}
+        )  # fmt: skip
+        chart.set_title({"name": "Potentiale op til landets 3. kvartil"})
+        chart.set_legend({"none": True})
+        chart.set_x_axis({"min": 0, "num_format": "0.0"})
+        chart.set_y_axis({"reverse": True})
+        sheet.ws.insert_chart(sheet.row + 1, 0, chart, {"x_scale": 1.4, "y_scale": 1.2})
+    sheet.finish()
+    sheet.ws.set_column(0, 0, 34)
+    sheet.ws.set_column(5, 5, 50)
+
+
+def _findings_by_theme(data: SummaryData, wave: int) -> dict[str, str]:
+    """Theme → the outcomes it goes with (adjusted p < 0.05) in ``wave`` or pooled."""
+    table = data.effects
+    if table is None:
+        return {}
+    from omstilling_analysis.effects import OUTCOME_LABELS
+
+    rows = table[table["boelge"].isin([str(wave), "samlet"])]
+    rows = rows[pd.to_numeric(rows["p_justeret"], errors="coerce") < 0.05]
+    out = {}
+    for theme, part in rows.groupby("tema"):
+        texts = []
+        for r in part.drop_duplicates("udfald").itertuples(index=False):
+            direction = "højere" if r.estimat > 0 else "lavere"
+            texts.append(f"{direction} {OUTCOME_LABELS.get(r.udfald, r.udfald).lower()}")
+        out[str(theme)] = "; ".join(texts)
+    return out
+
+
+def _items_sheet(book: _Book, data: SummaryData, code: int, wave: int) -> None:
+    sheet = book.sheet("Spørgsmål")
+    sheet.title(
+        f"Spørgsmålene – bølge {wave}",
+        "Gennemsnitligt svar (1-5; omvendte spørgsmål er vendt, så højere altid er bedre).",
+    )
+    responses = _table(data.tables, "besvarelser.parquet")
+    items = reference.items_of_wave(wave)
+    if responses is None or not set(items) <= set(responses.columns):
+        sheet.empty_note("Besvarelserne (besvarelser.parquet) mangler i resultatmappen.")
+        sheet.finish()
+        return
+    wave_rows = _wave_of(responses, wave)
+    values = wave_rows[items].astype(float)
+    reverse = [i for i in items if i in set(reference.reverse_keyed_items())]
+    values[reverse] = 6.0 - values[reverse]
+    mine = values[wave_rows["kommunekode"].astype("int64").to_numpy() == code]
+    book_items = reference.codebook().set_index("item")
+    rows = []
+    for item in items:
+        n = int(mine[item].notna().sum())
+        own = float(mine[item].mean()) if n >= data.minimum else (
+            NO_RESPONSES if len(mine) == 0 else data.hidden
+        )  # fmt: skip
+        land = float(values[item].mean()) if values[item].notna().sum() >= data.minimum else None
+        rows.append(
+            {
+                "Spørgsmål": item,
+                "Tema": data.theme_names[book_items.loc[item, "tema"]],
+                "Tekst": book_items.loc[item, "tekst"],
+                "Svar i kommunen": n if n >= data.minimum else None,
+                "Kommunen": own,
+                "Landet": land,
+                "Forskel": own - land if isinstance(own, float) and land is not None else None,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    styles = {"Svar i kommunen": "int", "Kommunen": "score", "Landet": "score", "Forskel": "change"}
+    first, last = sheet.frame(frame, styles)
+    sheet.ws.conditional_format(
+        first, 6, last, 6,
+        {"type": "3_color_scale", "min_type": "num", "min_value": -0.75, "mid_type": "num",
+         "mid_value": 0, "max_type": "num", "max_value": 0.75, "min_color": "#F8696B",
+         "mid_color": "#FFFFFF", "max_color": "#63BE7B"},
+    )  # fmt: skip
+    sheet.ws.freeze_panes(first, 1)
+    sheet.ws.autofilter(first - 1, 0, last, len(frame.columns) - 1)
+    sheet.finish()
+    sheet.ws.set_column(2, 2, 60)
+
+
+def _about_sheet(book: _Book, data: SummaryData, wave: int) -> None:
+    sheet = book.sheet("Om tallene")
+    sheet.title("Om tallene")
+    sheet.lines(
+        [
+            "Temascorerne er gennemsnit af respondenternes svar på temaets spørgsmål (1 = Helt "
+            "uenig … 5 = Helt enig; omvendte spørgsmål vendt). Modenhedsindekset er gennemsnittet "
+            "af de seks temascorer.",
+            f"Tal, der hviler på færre end {data.minimum} respondenter, vises ikke, men som "
+            f"»{data.hidden}«. Det gælder også klynge-, regions- og landstal, som kun bygger på "
+            "kommuner med offentliggjorte tal (hver kommune vejer lige).",
+            "Klyngen er den gruppe af kommuner med en lignende profil på de seks temaer, som "
+            "kommunen hører til. Rangintervallet viser usikkerheden på placeringen.",
+            "Sammenhænge med resultater er fundet i observationsdata og er ikke påviste årsager.",
+            f"Resultaterne stammer fra kørslen {data.manifest.get('koert', '(ukendt tidspunkt)')}.",
+        ],
+        "wrap",
+        width=8,
+    )
+    sheet.finish()
+
+
+__all__ = [
+    "SHEETS",
+    "load_results",
+    "municipality_workbook",
+    "municipality_workbook_from_results",
+    "resolve",
+    "settings_from_manifest",
+]
