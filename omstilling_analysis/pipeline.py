@@ -254,6 +254,15 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
     }
     tables.update(score_tables(raw, responses, settings, progress))
     extras: dict = {"notes": []}
+    tables.update(
+        cluster_tables(
+            tables["kommunescorer.parquet"],
+            tables["respondentscorer.parquet"],
+            settings,
+            progress,
+            extras,
+        )
+    )
     tables.update(effect_tables(raw, tables["kommunescorer.parquet"], settings, progress, extras))
     manifest = build_manifest(raw, tables, settings, key_source)
     manifest["bemaerkninger"] = extras["notes"]
@@ -286,6 +295,27 @@ def score_tables(
     }
     progress.say("rangintervaller, udvikling og reliabilitet beregnet")
     return tables
+
+
+def cluster_tables(
+    municipality_scores: pd.DataFrame,
+    respondent_scores: pd.DataFrame,
+    settings: Settings,
+    progress: ProgressLog,
+    extras: dict,
+) -> dict[str, pd.DataFrame]:
+    """Types of municipality per wave, their profiles and the choice of k."""
+    from omstilling_analysis import clusters
+
+    result = clusters.cluster_municipalities(municipality_scores, respondent_scores, settings)
+    extras["cluster_result"] = result
+    for row in result.chosen.itertuples(index=False):
+        progress.say(f"bølge {row.boelge}: {row.k} klynger ({row.metode})")
+    return {
+        "klynger.csv": result.assignments,
+        "klyngeprofiler.csv": result.profiles,
+        "klyngevalg.csv": result.selection,
+    }
 
 
 def effect_tables(

@@ -1707,11 +1707,38 @@ def write_figures(folder: str | Path, data: SummaryData) -> list[Path]:
         target = out / f"{name}.png"
         target.write_bytes(data.figure(name, make))
         written.append(target)
-    for name, fig in _effect_figures(data).items():
+    for name, fig in {**_cluster_figures(data), **_effect_figures(data)}.items():
         target = out / f"{name}.png"
         target.write_bytes(figures.png_bytes(fig))
         written.append(target)
     return written
+
+
+def _cluster_figures(data: SummaryData) -> dict[str, Any]:
+    """The cluster module's figures per wave: profile heatmap, PCA map, k-selection curves."""
+    result = data.extras.get("cluster_result")
+    if result is None:
+        return {}
+    import matplotlib.pyplot as plt
+
+    from omstilling_analysis import clusters
+
+    scores = data.tables.get("kommunescorer.parquet")
+    made: dict[str, Any] = {}
+    for wave in sorted(result.chosen["boelge"].unique()):
+        if not (result.profiles["boelge"] == wave).any():
+            continue
+        made[f"klynger_profil_{wave}"] = clusters.plot_profile_heatmap(result.profiles, wave)
+        made[f"klynger_pca_{wave}"] = clusters.plot_pca_map(
+            scores, result.assignments, wave, data.settings
+        )
+        made[f"klynger_valg_af_k_{wave}"] = clusters.plot_k_selection(
+            result.selection, wave, result.chosen
+        )
+    # The PNG bytes are taken by the caller; pyplot must not keep every figure open.
+    for fig in made.values():
+        plt.close(fig)
+    return made
 
 
 def _effect_figures(data: SummaryData) -> dict[str, Any]:
