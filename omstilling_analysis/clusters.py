@@ -76,7 +76,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.figure import Figure
 from scipy.cluster.hierarchy import linkage
 from scipy.optimize import linear_sum_assignment
@@ -626,29 +625,46 @@ def _resample_means(
     grouped: tuple[np.ndarray, np.ndarray, np.ndarray],
     n_boot: int,
     rng: np.random.Generator,
+    budget: int = 8_000_000,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Municipality means (R, n, d) from respondents resampled within municipalities.
 
     Each municipality's respondents are drawn with replacement as many times as it has
     respondents; a municipality without respondent rows keeps its score. Also returns whether
     every theme mean exists (R, n).
+
+    The replicates are drawn a chunk at a time (about ``budget`` draws; the same random numbers
+    as one ``rng.random((n_boot, total))``), and a municipality's sums are the product of its
+    resample counts with its (values, present) block, so memory stays near
+    ``2 * budget * 8`` bytes however many respondents there are.
     """
     values, starts, sizes = grouped
     total = len(values)
     group = np.repeat(np.arange(len(sizes)), sizes)
-    draws = starts[group] + np.floor(rng.random((n_boot, total)) * sizes[group]).astype(int)
-    weights = np.bincount(
-        (np.arange(n_boot)[:, None] * total + draws).ravel(), minlength=n_boot * total
-    ).reshape(n_boot, total)
+    offset, size_of = starts[group], sizes[group]
     seen = ~np.isnan(values)
-    filled = np.where(seen, values, 0.0)
+    d = values.shape[1]
+    design = np.hstack([np.where(seen, values, 0.0), seen.astype(float)])
     has = sizes > 0
-    at = starts[has]
-    sums = np.add.reduceat(weights[..., None] * filled[None], at, axis=1)
-    counts = np.add.reduceat(weights[..., None] * seen[None], at, axis=1)
+    sums = np.zeros((n_boot, len(sizes), 2 * d))
+    chunk = max(1, min(n_boot, budget // max(total, 1)))
+    for first in range(0, n_boot, chunk):
+        b = min(chunk, n_boot - first)
+        uniform = rng.random((b, total))
+        np.multiply(uniform, size_of, out=uniform)
+        draws = uniform.astype(np.int64)  # truncation is floor: the values are >= 0
+        del uniform
+        draws += offset
+        draws += (np.arange(b, dtype=np.int64) * total)[:, None]
+        weights = np.bincount(draws.ravel(), minlength=b * total).reshape(b, total)
+        weights = weights.astype(np.float64)
+        del draws
+        for g in np.flatnonzero(has):
+            s, e = starts[g], starts[g] + sizes[g]
+            sums[first : first + b, g] = weights[:, s:e] @ design[s:e]
     means = np.broadcast_to(raw, (n_boot, *raw.shape)).copy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        means[:, has] = sums / counts
+        means[:, has] = sums[:, has, :d] / sums[:, has, d:]
     valid = ~np.isnan(means).any(axis=-1)
     return np.where(np.isnan(means), 0.0, means), valid
 
@@ -1136,6 +1152,8 @@ def plot_profile_heatmap(profiles: pd.DataFrame, boelge: int) -> Figure:
     size; a cluster whose Jaccard stability is below 0.6 is marked "(ustabil)". Every cell is a
     mean over municipalities with at least ``min_respondents_published`` respondents.
     """
+    import seaborn as sns  # only the figures need it; clustering stays light
+
     codes = theme_codes()
     wave = profiles[profiles["boelge"] == boelge].sort_values("klynge")
     if wave.empty:
@@ -1187,6 +1205,8 @@ def plot_pca_map(
     ``settings.min_respondents_published`` respondents; no municipality with fewer is drawn.
     Axis labels give the share of variance explained.
     """
+    import seaborn as sns  # only the figures need it; clustering stays light
+
     settings = settings or Settings()
     codes = theme_codes()
     scores = municipality_scores[municipality_scores["boelge"] == boelge]
@@ -1236,6 +1256,8 @@ def plot_k_selection(
 
     With ``chosen`` (``ClusterResult.chosen``) the chosen k is marked by a dashed line.
     """
+    import seaborn as sns  # only the figures need it; clustering stays light
+
     wave = selection[selection["boelge"] == boelge]
     if wave.empty:
         raise ValueError(f"ingen k-udvælgelse for bølge {boelge}")

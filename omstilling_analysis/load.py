@@ -213,8 +213,12 @@ def _frame_from_rows(
     body = [row[:width] + [""] * (width - len(row)) for row in rows[1:]]
     if n_body_rows is not None:
         body += [[""] * width for _ in range(n_body_rows - len(body))]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    return frame.replace({"": None})
+    # One object array for the whole sheet; empty strings → None in one vectorised pass.
+    cells = np.empty((len(body), width), dtype=object)
+    if len(body) and width:
+        cells[:] = body
+    cells[cells == ""] = None
+    return pd.DataFrame(cells, columns=header, dtype=object)
 
 
 def _read_xlsx(path: Path) -> RawSource:
@@ -280,9 +284,11 @@ def _read_surveyxact_xlsx(path, workbook, dataset_sheets, lowered) -> SurveyXact
 
 
 def _trim_rows(rows: list[list]) -> list[list]:
-    while rows and all(cell in ("", None) for cell in rows[-1]):
-        rows = rows[:-1]
-    return rows
+    """The rows without the trailing rows that hold nothing."""
+    end = len(rows)
+    while end and all(cell in ("", None) for cell in rows[end - 1]):
+        end -= 1
+    return rows if end == len(rows) else rows[:end]
 
 
 def _join_dataset_parts(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, list[str]]:

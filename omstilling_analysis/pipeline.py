@@ -253,7 +253,8 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
         "datakvalitet.csv": quality,
     }
     tables.update(score_tables(raw, responses, settings, progress))
-    extras: dict = {"notes": []}
+    # rang.csv is rank_intervals(respondentscorer, settings): the report may reuse it.
+    extras: dict = {"notes": [], "rank_settings": settings}
     tables.update(
         cluster_tables(
             tables["kommunescorer.parquet"],

@@ -10,7 +10,7 @@ repository. Keep the key to get the same ``respondent_key`` in a later run.
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 import os
 import secrets
 from collections.abc import Iterable
@@ -45,15 +45,42 @@ def hash_key() -> tuple[bytes, str]:
     return path.read_text().strip().encode("utf-8"), str(path)
 
 
+#: SHA-256's block size, and the HMAC pads (RFC 2104) as translation tables of the key's bytes.
+_BLOCK = 64
+_INNER_PAD = bytes(x ^ 0x36 for x in range(256))
+_OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
+
+
 def respondent_keys(ids: Iterable[str], key: bytes | None = None) -> np.ndarray:
     """``respondent_key`` for each id: the first 16 hex digits of HMAC-SHA256(key, id).
 
+    HMAC by its definition (RFC 2104): the key's inner and outer SHA-256 states are made
+    once and copied for each id, which is several times faster than ``hmac.digest`` per id
+    (that sets up the key again every time) and gives the same digest.
+
     >>> respondent_keys(["770820383"], key=b"k")[0]
     'a76426016c6acf11'
+    >>> import hmac
+    >>> long_key = bytes(range(100))
+    >>> respondent_keys(["1", "2"], key=long_key).tolist() == [
+    ...     hmac.digest(long_key, i, "sha256").hex()[:16] for i in (b"1", b"2")]
+    True
     """
     if key is None:
         key, _ = hash_key()
-    # hmac.digest is the one-shot C implementation: about a microsecond per id.
-    return np.array(
-        [hmac.digest(key, str(i).encode("utf-8"), "sha256").hex()[:16] for i in ids], dtype=object
-    )
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    new_inner = hashlib.sha256(key.translate(_INNER_PAD)).copy
+    new_outer = hashlib.sha256(key.translate(_OUTER_PAD)).copy
+    values = ids.tolist() if hasattr(ids, "tolist") else ids
+    digests = bytearray()
+    for value in values:
+        inner = new_inner()
+        inner.update(value.encode("utf-8") if type(value) is str else str(value).encode("utf-8"))
+        outer = new_outer()
+        outer.update(inner.digest())
+        digests += outer.digest()[:8]
+    # 8 bytes = 16 hex digits per id, cut apart as fixed-width strings.
+    hexed = np.frombuffer(digests.hex().encode("ascii"), dtype="S16")
+    return hexed.astype("U16").astype(object)

@@ -62,12 +62,9 @@ def pairwise_cov_corr(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     values = np.asarray(values, dtype=float)
     present = ~np.isnan(values)
-    centre = np.array(
-        [
-            values[present[:, j], j].mean() if present[:, j].any() else 0.0
-            for j in range(values.shape[1])
-        ]
-    )
+    # Each column's mean of its present values (a contiguous copy per column: the same sums).
+    kept = [column[~np.isnan(column)] for column in np.ascontiguousarray(values.T)]
+    centre = np.array([column.mean() if len(column) else 0.0 for column in kept])
     x = np.where(present, values - centre, 0.0)
     m = present.astype(float)
     n = m.T @ m

@@ -322,6 +322,11 @@ class SummaryData:
         municipalities when ``respondentscorer.parquet`` is present (so the ranking never
         involves a suppressed municipality); otherwise ``rang.csv`` restricted to them, with
         the point rank recomputed among them.
+
+        When every municipality of the wave is shown and ``rang.csv`` was computed in the
+        same run from the same respondents and settings (the pipeline says so with
+        ``extras["rank_settings"]``, the very settings object given here), that recomputation
+        would repeat the run's bootstrap draw for draw: ``rang.csv``'s rows are used instead.
         """
         if wave in self._ranks:
             return self._ranks[wave]
@@ -333,9 +338,14 @@ class SummaryData:
         ranks = _table(self.tables, "rang.csv")
         if len(shown) and respondents is not None:
             rs = _wave_of(respondents, wave)
-            rs = rs[rs["kommunekode"].astype("int64").isin(set(shown))]
-            if len(rs):
-                result = score.rank_intervals(rs, self.settings)[columns]
+            codes = rs["kommunekode"].astype("int64")
+            if ranks is not None and self._ranks_of_run() and set(shown) == set(codes):
+                # rank_intervals seeds each wave on its own: the same draws as rang.csv's.
+                result = _wave_of(ranks, wave)[columns].reset_index(drop=True)
+            else:
+                rs = rs[codes.isin(set(shown))]
+                if len(rs):
+                    result = score.rank_intervals(rs, self.settings)[columns]
         elif len(shown) and ranks is not None:
             r = _wave_of(ranks, wave)
             r = r[r["kommunekode"].astype("int64").isin(set(shown))].copy()
@@ -347,6 +357,10 @@ class SummaryData:
         result["kommunekode"] = result["kommunekode"].astype("int64")
         self._ranks[wave] = result
         return result
+
+    def _ranks_of_run(self) -> bool:
+        """Whether ``rang.csv`` is ``score.rank_intervals(respondentscorer, self.settings)``."""
+        return self.extras.get("rank_settings") is self.settings
 
     # ----------------------------------------------------------------- changes
 
@@ -1124,9 +1138,17 @@ def _role_table(data: SummaryData, wave: int) -> pd.DataFrame | None:
         return None
     themes = reference.theme_codes()
     keys = ["respondent_key", "boelge"]
-    merged = _wave_of(scores, wave)[[*keys, *themes]].merge(
-        _wave_of(responses, wave)[[*keys, "rolle"]].drop_duplicates(keys), on=keys, how="left"
-    )
+    left = _wave_of(scores, wave)[[*keys, *themes]]
+    right = _wave_of(responses, wave)[[*keys, "rolle"]]
+    if (
+        len(left) == len(right)
+        and (left["respondent_key"].to_numpy() == right["respondent_key"].to_numpy()).all()
+        and right["respondent_key"].is_unique
+    ):
+        # The run's two tables share their rows in the same order: the merge is positional.
+        merged = left.reset_index(drop=True).assign(rolle=right["rolle"].to_numpy())
+    else:
+        merged = left.merge(right.drop_duplicates(keys), on=keys, how="left")
     merged["rolle"] = merged["rolle"].astype(object).where(merged["rolle"].notna(), "(ingen rolle)")
     rows = []
     for role, part in merged.groupby("rolle", sort=True):

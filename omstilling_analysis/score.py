@@ -464,9 +464,11 @@ def _bootstrap_indices(
         sums = np.empty((n_boot, design.shape[1]))
         for first in range(0, n_boot, chunk):
             b = min(chunk, n_boot - first)
-            draws = rng.integers(0, size, size=(b, size)) + (np.arange(b) * size)[:, None]
+            draws = rng.integers(0, size, size=(b, size))
+            draws += (np.arange(b) * size)[:, None]
             counts = np.bincount(draws.ravel(), minlength=b * size).reshape(b, size)
-            sums[first : first + b] = counts @ block
+            # Float counts: the product runs in BLAS (the same sums, without a mixed-type cast).
+            sums[first : first + b] = counts.astype(np.float64) @ block
         with np.errstate(invalid="ignore", divide="ignore"):
             means = sums[:, : len(themes)] / sums[:, len(themes) :]
         index = np.where(positive, means, 0.0) @ weights / weights.sum()
