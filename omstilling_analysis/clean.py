@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -396,35 +397,16 @@ def clean_surveyxact(export: SurveyXactExport) -> CleanSource:
         labels_by_variable.setdefault(variable.lower(), {}).setdefault(value, label)
 
     rows = np.arange(2, n + 2)
-    problems: list[pd.DataFrame] = []
-    wave_items = set(reference.items_of_wave(wave))
-    item_values: dict[str, np.ndarray] = {}
-    dont_know: dict[str, np.ndarray] = {}
-    for column, item in mapping.items():
-        if item not in wave_items:
-            problems.append(
-                _problem_rows(
-                    source, np.array([1]), column, [item], "spørgsmålet hører ikke til bølgen"
-                )
-            )
-            continue
-        answer, is_dk, problem = decode_coded_item(
+    item_values, dont_know, problems = decode_items(
+        source,
+        wave,
+        mapping,
+        decode=lambda column: decode_coded_item(
             dataset[column], labels_by_variable.get(column.strip().lower(), {})
-        )
-        item_values[item] = answer
-        dont_know[item] = is_dk
-        bad = ~np.isnan(problem)
-        if bad.any():
-            raw_text = _as_text(dataset[column][bad])
-            problems.append(
-                _problem_rows(
-                    source,
-                    rows[bad],
-                    column,
-                    raw_text.to_numpy(),
-                    [_PROBLEM_TEXT[p] for p in problem[bad]],
-                )
-            )
+        ),
+        bad_cells=lambda column, bad: _as_text(dataset[column][bad]).to_numpy(),
+        variable_name=lambda column, item: column,
+    )
     for column in unmapped:
         problems.append(
             _problem_rows(
@@ -468,6 +450,51 @@ def clean_surveyxact(export: SurveyXactExport) -> CleanSource:
         unmapped,
         export.dropped_columns,
     )
+
+
+def decode_items(
+    source: str,
+    wave: int,
+    mapping: dict[str, str],
+    decode: Callable[[str], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    bad_cells: Callable[[str, np.ndarray], np.ndarray],
+    variable_name: Callable[[str, str], str],
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[pd.DataFrame]]:
+    """Decode every mapped item column of a source, the same way for every shape.
+
+    ``decode(column)`` gives ``(answer, is_dont_know, problem class)``; ``bad_cells`` the raw
+    values of the bad cells as shown in the data-quality table; ``variable_name`` what the
+    table calls the column. Items the wave did not ask are listed (at the header row, 1) and
+    left out. Returns answers and Ved ikke masks by item, and the problem rows.
+    """
+    wave_items = set(reference.items_of_wave(wave))
+    item_values: dict[str, np.ndarray] = {}
+    dont_know: dict[str, np.ndarray] = {}
+    problems: list[pd.DataFrame] = []
+    for column, item in mapping.items():
+        name = variable_name(column, item)
+        if item not in wave_items:
+            problems.append(
+                _problem_rows(
+                    source, np.array([1]), name, [item], "spørgsmålet hører ikke til bølgen"
+                )
+            )
+            continue
+        answer, is_dk, problem = decode(column)
+        item_values[item] = answer
+        dont_know[item] = is_dk
+        bad = ~np.isnan(problem)
+        if bad.any():
+            problems.append(
+                _problem_rows(
+                    source,
+                    np.flatnonzero(bad) + 2,
+                    name,
+                    bad_cells(column, bad),
+                    [_PROBLEM_TEXT[p] for p in problem[bad]],
+                )
+            )
+    return item_values, dont_know, problems
 
 
 def _decode_names(values: pd.Series, labels: dict[str, str]) -> pd.Series:
@@ -515,33 +542,15 @@ def clean_own_sheet(sheet: OwnSheet) -> CleanSource:
     mapping, unmapped = map_items([str(c) for c in item_columns], None)
     if not mapping:
         raise RawDataError(source, "ingen kolonner kunne knyttes til spørgeskemaets spørgsmål")
-    rows = np.arange(2, n + 2)
-    problems: list[pd.DataFrame] = []
-    wave_items = set(reference.items_of_wave(wave))
-    item_values: dict[str, np.ndarray] = {}
-    dont_know: dict[str, np.ndarray] = {}
-    for column, item in mapping.items():
-        if item not in wave_items:
-            problems.append(
-                _problem_rows(
-                    source, np.array([1]), item, [item], "spørgsmålet hører ikke til bølgen"
-                )
-            )
-            continue
-        answer, is_dk, problem = decode_label_item(table[column])
-        item_values[item] = answer
-        dont_know[item] = is_dk
-        bad = ~np.isnan(problem)
-        if bad.any():
-            problems.append(
-                _problem_rows(
-                    source,
-                    rows[bad],
-                    item,
-                    table[column][bad].astype(str).to_numpy(),
-                    [_PROBLEM_TEXT[p] for p in problem[bad]],
-                )
-            )
+    # Own sheets' headers may be whole item texts: problems name the item code instead.
+    item_values, dont_know, problems = decode_items(
+        source,
+        wave,
+        mapping,
+        decode=lambda column: decode_label_item(table[column]),
+        bad_cells=lambda column, bad: table[column][bad].astype(str).to_numpy(),
+        variable_name=lambda column, item: item,
+    )
     for column in unmapped:
         # Headers name the column to fix; a long one is cut so that no free text is copied.
         header = str(column).strip()

@@ -116,7 +116,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from omstilling_analysis import reference
+from omstilling_analysis import load, reference
 
 __all__ = [
     "DIALECTS",
@@ -331,15 +331,8 @@ PLANTED_EFFECTS: tuple[tuple[str, str, float, str], ...] = (
     ("TEK", "digital_selvbetjening_pct", 4.0, "procentpoint"),
 )
 OUTCOMES: tuple[str, ...] = tuple(e[1] for e in PLANTED_EFFECTS)
-OUTCOME_COLUMNS: tuple[str, ...] = (
-    "kommunekode",
-    "aar",
-    "piloter_igangsat",
-    "piloter_i_drift",
-    "piloter_skaleret",
-    "gevinst_mio_kr",
-    "digital_selvbetjening_pct",
-)
+#: The outcome files' columns, as the loader requires them.
+OUTCOME_COLUMNS: tuple[str, ...] = load.OUTCOME_COLUMNS
 
 _EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "s")
 _CREATED = dt.datetime(2024, 1, 1)  # fixed workbook metadata: byte-identical files
