@@ -1299,6 +1299,17 @@ def plot_k_selection(
                 ax.axvline(int(pick["k"].iloc[0]), color="grey", linestyle="--", linewidth=1)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("Antal klynger k")
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+        else:
+            # E.g. BIC with more model parameters than municipalities: say so, not a blank panel.
+            ax.text(
+                0.5,
+                0.5,
+                "ikke beregnet for denne bølge",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
     figure.suptitle(f"Valg af antal klynger {boelge}")
     return figure
