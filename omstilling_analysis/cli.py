@@ -13,12 +13,49 @@ from pathlib import Path
 EXIT_BAD_INPUT = 2
 
 
+class _DanishHelp(argparse.HelpFormatter):
+    """argparse's help with Danish headings (the rest of the text is ours, in Danish)."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        # Sub-commands build their program name with prefix "": leave that alone.
+        super().add_usage(usage, actions, groups, prefix="brug: " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _DanishHelp)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argumenter"
+        self._optionals.title = "tilvalg"
+        self.add_argument("-h", "--help", action="help", help="vis denne hjælp og afslut")
+
+    def error(self, message: str):
+        for english, danish in _ARGPARSE_DANISH:
+            message = message.replace(english, danish)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"fejl: {message}\n")
+
+
+#: argparse's own error messages, in Danish.
+_ARGPARSE_DANISH = (
+    ("the following arguments are required", "disse argumenter mangler"),
+    ("unrecognized arguments", "ukendte argumenter"),
+    ("invalid choice", "ugyldigt valg"),
+    ("choose from", "vælg mellem"),
+    ("expected one argument", "forventer én værdi"),
+    ("invalid int value", "ugyldigt heltal"),
+)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="omstilling",
         description="KL's analyseværktøj til selvevalueringen af digital omstilling.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="KOMMANDO", required=True)
+    commands = parser.add_subparsers(
+        dest="command", metavar="KOMMANDO", required=True, parser_class=_Parser, title="kommandoer"
+    )
 
     run = commands.add_parser("run", help="kør hele analysen fra rådata til resultater")
     run.add_argument("--raw", default="data/raw", help="mappe med rådata (standard: data/raw)")

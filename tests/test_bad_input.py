@@ -183,3 +183,15 @@ def test_missing_raw_folder(tmp_path, capsys):
         == 2
     )
     assert "findes_ikke: mappen findes ikke" in capsys.readouterr().err
+
+
+def test_help_and_usage_errors_are_danish(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("brug: omstilling") and "vis denne hjælp og afslut" in text
+    with pytest.raises(SystemExit) as done:
+        main(["rapport"])
+    assert done.value.code == 2
+    assert "fejl: disse argumenter mangler: --kommune" in capsys.readouterr().err
