@@ -641,32 +641,27 @@ def assign_fates(candidates: pd.DataFrame, settings: Settings | None = None) -> 
     return pd.Series(reason, index=candidates.index, dtype=object)
 
 
+def response_columns() -> list[str]:
+    """The columns of ``besvarelser`` (contract §4), in order."""
+    fixed = ["respondent_key", "boelge", "kommunekode", "rolle", "kilde", "kilde_raekke"]
+    return [*fixed, *reference.all_items(), "antal_ved_ikke"]
+
+
 def responses_and_left_out(
     sources: list[CleanSource], settings: Settings | None = None, key: bytes | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """All sources → (``besvarelser``, ``udeladte``), per the contract's §4 columns."""
     from omstilling_analysis.privacy import respondent_keys
 
-    items = reference.all_items()
+    ordered = response_columns()
     if not sources:
-        empty = pd.DataFrame(
-            columns=[
-                "respondent_key",
-                "boelge",
-                "kommunekode",
-                "rolle",
-                "kilde",
-                "kilde_raekke",
-                *items,
-                "antal_ved_ikke",
-            ]
-        )
+        empty = pd.DataFrame(columns=ordered)
         return empty, pd.DataFrame(columns=LEFT_OUT_COLUMNS)
     candidates = pd.concat([s.candidates for s in sources], ignore_index=True)
     reason = assign_fates(candidates, settings)
     # Only the columns the output needs are taken (not the Ved ikke flags of every item); the
     # selection is a new frame already, so a shallow copy only marks it as one (pandas 2).
-    needed = ["boelge", "kommunekode", "rolle", "kilde", "kilde_raekke", *items, "antal_ved_ikke"]
+    needed = ordered[1:]  # all but respondent_key, which is made below
     counted = candidates.loc[reason.isna().to_numpy(), [*needed, "_id"]].copy(deep=False)
     left_out = candidates.loc[reason.notna().to_numpy(), ["kilde", "kilde_raekke", "boelge"]].copy()
     left_out["aarsag"] = reason[reason.notna()].to_numpy()
@@ -678,16 +673,6 @@ def responses_and_left_out(
     counted.insert(0, "respondent_key", respondent_keys(identity, key))
     counted["kommunekode"] = counted["kommunekode"].astype("int64")
     counted["rolle"] = counted["rolle"].astype("string")
-    ordered = [
-        "respondent_key",
-        "boelge",
-        "kommunekode",
-        "rolle",
-        "kilde",
-        "kilde_raekke",
-        *items,
-        "antal_ved_ikke",
-    ]
     responses = counted.loc[:, ordered].reset_index(drop=True)
     return responses, left_out.reset_index(drop=True)
 
