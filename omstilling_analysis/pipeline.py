@@ -327,10 +327,12 @@ def effect_tables(
     extras: dict,
 ) -> dict[str, pd.DataFrame]:
     """Theme–outcome links, when the raw folder holds outcome files."""
+    from omstilling_analysis import effects
+
     if raw.outcomes.empty:
         extras["notes"].append("ingen udfaldsfiler i rådata: effekter er ikke beregnet")
-        return {}
-    from omstilling_analysis import effects
+        # The contract's file is still there, with its columns and no rows.
+        return {"effekter.csv": pd.DataFrame(columns=effects.TABLE_COLUMNS)}
 
     result = effects.estimate_effects(municipality_scores, raw.outcomes, settings)
     extras["effects_result"] = result

@@ -311,7 +311,9 @@ def one_factor(corr: np.ndarray, method: str = "minres") -> tuple[np.ndarray, np
     if method not in ("minres", "ml"):
         raise ValueError(f"method must be 'minres' or 'ml', not {method!r}")
     try:
-        smc = 1.0 - 1.0 / np.diag(np.linalg.inv(corr))
+        # A near-singular matrix (few respondents) gives infinite diagonals: replaced below.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            smc = 1.0 - 1.0 / np.diag(np.linalg.inv(corr))
     except np.linalg.LinAlgError:
         smc = np.full(len(corr), 0.5)
     start = np.clip(1.0 - smc, *_PSI_BOUNDS)

@@ -195,3 +195,16 @@ def test_help_and_usage_errors_are_danish(capsys):
         main(["rapport"])
     assert done.value.code == 2
     assert "fejl: disse argumenter mangler: --kommune" in capsys.readouterr().err
+
+
+def test_one_wave_without_outcomes_runs_and_says_what_it_skipped(raw_dir, out_dir, capsys):
+    (raw_dir / "implementering_2021.xlsx").unlink()
+    code = main(["run", "--raw", str(raw_dir), "--out", str(out_dir)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "bemærk: ingen udfaldsfiler i rådata: effekter er ikke beregnet" in captured.out
+    import pandas as pd
+
+    effects = pd.read_csv(out_dir / "effekter.csv")
+    assert effects.empty and {"udfald", "tema", "p_justeret"} <= set(effects.columns)
+    assert "RuntimeWarning" not in captured.err
