@@ -237,6 +237,19 @@ def _ml_loadings(corr: np.ndarray, psi: np.ndarray) -> np.ndarray:
     return loading if loading.sum() >= 0 else -loading
 
 
+def _minimise_uniquenesses(objective, start: np.ndarray) -> np.ndarray:
+    """Minimise a factor-analysis objective over the uniquenesses (bounded L-BFGS-B)."""
+    result = optimize.minimize(
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[_PSI_BOUNDS] * len(start),
+        options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 1000},
+    )
+    return result.x
+
+
 def _fit_minres(corr: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Minimum residual (unweighted least squares) uniquenesses, as ``psych::fa(fm="minres")``.
 
@@ -250,15 +263,7 @@ def _fit_minres(corr: np.ndarray, start: np.ndarray) -> np.ndarray:
         residual = corr - np.diag(psi) - np.outer(loading, loading)
         return float((residual**2).sum()), -2.0 * np.diag(residual)
 
-    result = optimize.minimize(
-        objective,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[_PSI_BOUNDS] * len(start),
-        options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 1000},
-    )
-    return result.x
+    return _minimise_uniquenesses(objective, start)
 
 
 def _fit_ml(corr: np.ndarray, start: np.ndarray) -> np.ndarray | None:
@@ -280,15 +285,7 @@ def _fit_ml(corr: np.ndarray, start: np.ndarray) -> np.ndarray | None:
         gradient = np.diag(np.outer(loading, loading) + np.diag(psi) - corr) / psi**2
         return float(value), gradient
 
-    result = optimize.minimize(
-        objective,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[_PSI_BOUNDS] * len(start),
-        options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 1000},
-    )
-    return result.x
+    return _minimise_uniquenesses(objective, start)
 
 
 def one_factor(corr: np.ndarray, method: str = "minres") -> tuple[np.ndarray, np.ndarray]:
