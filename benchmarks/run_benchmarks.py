@@ -181,27 +181,18 @@ def _synth(out: Path, rows: int, fmt: str, seed: int) -> None:
         raise SystemExit(f"synth fejlede:\n{_tail(result.stderr)}")
 
 
-def csv_data(rows: int, seed: int, fresh: bool) -> tuple[Path, Path]:
-    """A raw folder holding one national CSV export; ``(raw folder, dataset.csv)``."""
-    raw = DATA / f"csv_{rows}_{seed}"
+def national_data(kind: str, rows: int, seed: int, fresh: bool) -> tuple[Path, Path]:
+    """A raw folder holding one national export (``kind`` "csv" or "xlsx"), made once and
+    cached; ``(raw folder, the file to parse)``."""
+    raw = DATA / f"{kind}_{rows}_{seed}"
     marker = raw / ".komplet"
     if fresh or not marker.exists():
         shutil.rmtree(raw, ignore_errors=True)
         raw.mkdir(parents=True)
-        _synth(raw, rows, "csv", seed)
+        _synth(raw, rows, kind, seed)
         marker.touch()
-    return raw, raw / "selvevaluering_2024" / "dataset.csv"
-
-
-def xlsx_data(rows: int, seed: int, fresh: bool) -> tuple[Path, Path]:
-    """A raw folder holding one national ``.xlsx`` export; ``(raw folder, file)``."""
-    raw = DATA / f"xlsx_{rows}_{seed}"
-    marker = raw / ".komplet"
-    if fresh or not marker.exists():
-        shutil.rmtree(raw, ignore_errors=True)
-        raw.mkdir(parents=True)
-        _synth(raw, rows, "xlsx", seed)
-        marker.touch()
+    if kind == "csv":
+        return raw, raw / "selvevaluering_2024" / "dataset.csv"
     return raw, raw / "selvevaluering_2024.xlsx"
 
 
@@ -444,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
                 temporary.append(raw)
                 name = f"CSV export ({args.csv_eksport.name})"
             else:
-                raw, dataset = csv_data(args.respondenter, args.seed, args.ny)
+                raw, dataset = national_data("csv", args.respondenter, args.seed, args.ny)
                 name = "SurveyXact CSV export"
             case = Case(
                 name,
@@ -460,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
                 temporary.append(raw)
                 name = f"xlsx export ({args.xlsx_eksport.name})"
             else:
-                raw, book = xlsx_data(args.xlsx_raekker, args.seed, args.ny)
+                raw, book = national_data("xlsx", args.xlsx_raekker, args.seed, args.ny)
                 name = "SurveyXact .xlsx export"
             case = Case(
                 name, "omstilling run --raw … --out … --stille", target=f"≤ {XLSX_WALL_S:g} s"
