@@ -37,6 +37,7 @@ from omstilling_analysis.report import (
     _theme_chart_axes,
     _value,
     _wave_of,
+    colour_scale,
 )
 from omstilling_analysis.settings import Settings
 
@@ -299,12 +300,7 @@ def _profile_sheet(
     styles = dict.fromkeys(["Kommunen", "Klyngen", "Regionen", "Landet"], "score")
     styles["Forskel til landet"] = "change"
     first, last = sheet.frame(frame, styles)
-    sheet.ws.conditional_format(
-        first, 5, last, 5,
-        {"type": "3_color_scale", "min_type": "num", "min_value": -0.5, "mid_type": "num",
-         "mid_value": 0, "max_type": "num", "max_value": 0.5, "min_color": "#F8696B",
-         "mid_color": "#FFFFFF", "max_color": "#63BE7B"},
-    )  # fmt: skip
+    sheet.ws.conditional_format(first, 5, last, 5, colour_scale(-0.5, 0, 0.5, "#FFFFFF"))
     cluster_number = comparisons["_cluster"]["number"]
     series = {
         place["kommune"]: [_number(own[t]) for t in themes],
@@ -536,12 +532,7 @@ def _items_sheet(book: _Book, data: SummaryData, code: int, wave: int) -> None:
     frame = pd.DataFrame(rows)
     styles = {"Svar i kommunen": "int", "Kommunen": "score", "Landet": "score", "Forskel": "change"}
     first, last = sheet.frame(frame, styles)
-    sheet.ws.conditional_format(
-        first, 6, last, 6,
-        {"type": "3_color_scale", "min_type": "num", "min_value": -0.75, "mid_type": "num",
-         "mid_value": 0, "max_type": "num", "max_value": 0.75, "min_color": "#F8696B",
-         "mid_color": "#FFFFFF", "max_color": "#63BE7B"},
-    )  # fmt: skip
+    sheet.ws.conditional_format(first, 6, last, 6, colour_scale(-0.75, 0, 0.75, "#FFFFFF"))
     sheet.ws.freeze_panes(first, 1)
     sheet.ws.autofilter(first - 1, 0, last, len(frame.columns) - 1)
     sheet.finish()

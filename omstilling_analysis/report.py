@@ -958,6 +958,23 @@ def _overview_sheet(book: _Book, data: SummaryData, wave: int) -> None:
     sheet.ws.activate()
 
 
+def colour_scale(low: float, middle: float, high: float, middle_colour: str = "#FFEB84") -> dict:
+    """Excel's red–(yellow or white)–green colour scale from ``low`` to ``high``: the one
+    conditional format of every score and change column in the workbooks."""
+    return {
+        "type": "3_color_scale",
+        "min_type": "num",
+        "min_value": low,
+        "mid_type": "num",
+        "mid_value": middle,
+        "max_type": "num",
+        "max_value": high,
+        "min_color": "#F8696B",
+        "mid_color": middle_colour,
+        "max_color": "#63BE7B",
+    }
+
+
 def _municipalities_sheet(book: _Book, data: SummaryData, wave: int) -> None:
     sheet = book.sheet("Kommuner")
     table = data.municipality_table(wave)
@@ -969,29 +986,12 @@ def _municipalities_sheet(book: _Book, data: SummaryData, wave: int) -> None:
     styles |= {"Modenhedsniveau": "indent", "Klynge": "indent"}
     first, last = sheet.frame(table, styles, row=0)
     columns = list(table.columns)
-    scale = {
-        "type": "3_color_scale",
-        "min_type": "num",
-        "min_value": 1,
-        "mid_type": "num",
-        "mid_value": 3,
-        "max_type": "num",
-        "max_value": 5,
-        "min_color": "#F8696B",
-        "mid_color": "#FFEB84",
-        "max_color": "#63BE7B",
-    }
+    scale = colour_scale(1, 3, 5)
     for header in [*theme_headers, "Modenhedsindeks"]:
         j = columns.index(header)
         sheet.ws.conditional_format(first, j, last, j, scale)
     j = columns.index("Ændring i indeks")
-    sheet.ws.conditional_format(
-        first,
-        j,
-        last,
-        j,
-        scale | {"min_value": -0.5, "mid_value": 0, "max_value": 0.5, "mid_color": "#FFFFFF"},
-    )
+    sheet.ws.conditional_format(first, j, last, j, colour_scale(-0.5, 0, 0.5, "#FFFFFF"))
     sheet.ws.freeze_panes(1, 2)
     sheet.ws.autofilter(0, 0, last, len(columns) - 1)
     sheet.ws.repeat_rows(0)
