@@ -137,11 +137,7 @@ def _run(args) -> int:
         lines = [str(e) for e in errors.errors]
         lines.append(f"intet er skrevet til {args.out}")
         return _fail(lines)
-    rows = result.manifest["raekker"]
-    print(
-        f"Færdig: {rows['ind']} rækker læst, {rows['talt']} besvarelser talt, "
-        f"{rows['udeladt']} udeladt. Resultater i {args.out}"
-    )
+    print(f"{result.summary()} Resultater i {args.out}")
     for note in result.extras.get("notes", []):
         print(f"bemærk: {note}")
     return 0

@@ -133,11 +133,7 @@ def run_analysis(raw_dir: str | Path, settings: Settings | None = None) -> pipel
         for error in errors.errors:
             print(f"  {error}")
         raise
-    rows = result.manifest["raekker"]
-    print(
-        f"Færdig: {rows['ind']} rækker læst, {rows['talt']} besvarelser talt, "
-        f"{rows['udeladt']} udeladt."
-    )
+    print(result.summary())
     for note in result.extras.get("notes", []):
         print(f"Bemærk: {note}")
     return result

@@ -73,6 +73,14 @@ class RunResult:
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
+    def summary(self) -> str:
+        """The run in one Danish sentence: rows read, counted and left out."""
+        rows = self.manifest["raekker"]
+        return (
+            f"Færdig: {rows['ind']} rækker læst, {rows['talt']} besvarelser talt, "
+            f"{rows['udeladt']} udeladt."
+        )
+
 
 def clean_source(source: load.RawSource) -> clean.CleanSource:
     """Dispatch a read source to its shape's cleaner."""
