@@ -90,7 +90,9 @@ def _alpha_from_cov(cov: np.ndarray) -> float:
         return float("nan")
     total = np.nansum(cov)
     if total == 0:
-        return float("nan")
+        # The items cancel out exactly (a sum score without variance): as pingouin, the limit
+        # of the formula, -inf, when the items vary; nothing to say when they do not either.
+        return float("-inf") if trace > 0 else float("nan")
     return float(k / (k - 1) * (1.0 - trace / total))
 
 

@@ -327,3 +327,10 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(reliability, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_alpha_of_items_that_cancel_out_is_pingouins_minus_infinity():
+    # Found by hypothesis: two items whose sum never varies; pingouin gives the formula's limit.
+    data = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [4.0, 3.0, 2.0, 1.0]})
+    assert cronbach_alpha(data) == pg.cronbach_alpha(data)[0] == float("-inf")
+    assert np.isnan(cronbach_alpha(pd.DataFrame({"a": [3.0, 3.0, 3.0], "b": [2.0, 2.0, 2.0]})))
