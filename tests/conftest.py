@@ -7,6 +7,12 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import settings
+
+# CI runs the same examples every time (a red build is then reproducible); local runs explore.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 matplotlib.use("Agg")
 
