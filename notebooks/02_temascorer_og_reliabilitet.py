@@ -40,8 +40,9 @@ BOELGE = None
 INDSTILLINGER = None
 
 # %%
-from omstilling_analysis import figures, reference, report, settings  # noqa: E402
 from omstilling_analysis import notebooks as nb  # noqa: E402
+from omstilling_analysis import reference, report, settings  # noqa: E402
+from omstilling_analysis.text import theme_names  # noqa: E402
 
 # %%
 RAW = nb.ensure_raw_data(RAW)
@@ -75,7 +76,7 @@ nb.show(figurer[f"modenhedsniveauer_{boelge}"]())
 nb.show(figurer[f"temafordeling_{boelge}"]())
 
 # %%
-navne = figures.theme_names() | {"modenhedsindeks": "Modenhedsindeks"}
+navne = theme_names() | {"modenhedsindeks": "Modenhedsindeks"}
 landsplan = data.national(boelge).rename(index=navne).rename_axis("mål")
 nb.show(
     landsplan[

@@ -50,8 +50,9 @@ BOELGE = None
 INDSTILLINGER = None
 
 # %%
-from omstilling_analysis import effects, figures, settings  # noqa: E402
+from omstilling_analysis import effects, settings  # noqa: E402
 from omstilling_analysis import notebooks as nb  # noqa: E402
+from omstilling_analysis.text import theme_names  # noqa: E402
 
 # %%
 RAW = nb.ensure_raw_data(RAW)
@@ -64,7 +65,7 @@ if effekt is None:
         "Der er ingen effektanalyse: rådatamappen har ingen udfaldsfiler "
         "(implementering_<år>.xlsx eller .csv). Resten af notebooken springes over."
     )
-temanavne = figures.theme_names()
+temanavne = theme_names()
 
 # %% [markdown]
 # ## Fundene i almindeligt dansk

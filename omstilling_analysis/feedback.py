@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from omstilling_analysis import figures, reference
+from omstilling_analysis import reference
+from omstilling_analysis.plots.style import PALETTE
 from omstilling_analysis.report import (
     INDEX,
     NO_RESPONSES,
@@ -40,6 +41,7 @@ from omstilling_analysis.report import (
     colour_scale,
 )
 from omstilling_analysis.settings import Settings
+from omstilling_analysis.text import dk_number, level_names, short_theme_names
 
 #: The result files a feedback workbook can use (only ``kommunescorer.parquet`` is required).
 RESULT_FILES: tuple[str, ...] = (
@@ -200,7 +202,7 @@ def _own_values(data: SummaryData, code: int, wave: int) -> dict[str, Any]:
     cells["level"] = (
         data.hidden
         if row[f"{INDEX}_skjult"]
-        else f"{int(row['modenhedsniveau'])} {figures.level_names()[int(row['modenhedsniveau'])]}"
+        else f"{int(row['modenhedsniveau'])} {level_names()[int(row['modenhedsniveau'])]}"
     )
     return cells
 
@@ -310,13 +312,13 @@ def _profile_sheet(
         "Regionen": [_number(comparisons["Regionen"][t]) for t in themes],
         "Landet": [_number(comparisons["Landet"][t]) for t in themes],
     }
-    labels = figures.short_theme_names()
+    labels = short_theme_names()
     chart_row = sheet.row + 1
     cats, refs = _chart_block(sheet, chart_row + 40, 0, [labels[t] for t in themes], series)
     bar = book.workbook.add_chart({"type": "column"})
     radar = book.workbook.add_chart({"type": "radar", "subtype": "marker"})
     for i, (name, ref) in enumerate(refs.items()):
-        colour = figures.PALETTE[i]
+        colour = PALETTE[i]
         bar.add_series(
             {"name": name, "categories": cats, "values": ref, "fill": {"color": colour},
              "border": {"none": True}}
@@ -368,13 +370,13 @@ def _development_sheet(book: _Book, data: SummaryData, code: int, place: pd.Seri
     sheet.frame(frame, styles)
     series = {names[INDEX]: [_number(r[names[INDEX]]) for r in rows]}
     series |= {"Landsgennemsnit": [_number(r["Landsgennemsnit, indeks"]) for r in rows]}
-    series |= {figures.short_theme_names()[t]: [_number(r[names[t]]) for r in rows] for t in themes}
+    series |= {short_theme_names()[t]: [_number(r[names[t]]) for r in rows] for t in themes}
     chart_row = sheet.row + 1
     cats, refs = _chart_block(sheet, chart_row + 22, 0, [str(w) for w in data.waves], series)
     chart = book.workbook.add_chart({"type": "line"})
     for i, (name, ref) in enumerate(refs.items()):
         main = i < 2
-        colour = ("#000000", "#7F7F7F")[i] if main else figures.PALETTE[(i - 2) % 8]
+        colour = ("#000000", "#7F7F7F")[i] if main else PALETTE[(i - 2) % 8]
         chart.add_series(
             {"name": name, "categories": cats, "values": ref,
              "line": {"color": colour, "width": 3 if main else 1.5,
@@ -426,9 +428,7 @@ def _potential_sheet(book: _Book, data: SummaryData, code: int, wave: int, own: 
         top = sorted(ranked, key=lambda r: -r["Potentiale"])[:3]
         top = [r for r in top if r["Potentiale"] > 0]
         if top:
-            listed = ", ".join(
-                f"{r['Tema']} ({figures.dk_number(r['Potentiale'], 2)})" for r in top
-            )
+            listed = ", ".join(f"{r['Tema']} ({dk_number(r['Potentiale'], 2)})" for r in top)
             sheet.lines([f"Størst potentiale: {listed}."], "bold", width=6)
         else:
             sheet.lines(["Kommunen er blandt de bedste 25 % på alle seks temaer."], "bold", width=6)
@@ -450,7 +450,7 @@ def _potential_sheet(book: _Book, data: SummaryData, code: int, wave: int, own: 
         {"type": "data_bar", "bar_color": "#F4B183", "data_bar_2010": False},
     )
     if ranked:
-        labels = figures.short_theme_names()
+        labels = short_theme_names()
         by_name = {names[t]: labels[t] for t in themes}
         cats, refs = _chart_block(
             sheet,

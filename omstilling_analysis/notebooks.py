@@ -37,8 +37,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from omstilling_analysis import figures, pipeline, reference
+from omstilling_analysis import pipeline, reference
+from omstilling_analysis.plots.style import PALETTE
 from omstilling_analysis.settings import Settings
+from omstilling_analysis.text import dk_number, short_theme_names
 
 #: The notebooks folder of the project (the package is installed in editable mode).
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
@@ -185,11 +187,11 @@ def settings_table(settings: Settings | None = None) -> pd.DataFrame:
     for key, (attribute, meaning) in SETTINGS_EXPLAINED.items():
         value = values[attribute]
         if isinstance(value, dict):
-            value = ", ".join(f"{k} {figures.dk_number(v, 1)}" for k, v in value.items())
+            value = ", ".join(f"{k} {dk_number(v, 1)}" for k, v in value.items())
         elif isinstance(value, list | tuple):
-            value = "; ".join(figures.dk_number(v, 1) for v in value)
+            value = "; ".join(dk_number(v, 1) for v in value)
         elif isinstance(value, float):
-            value = figures.dk_number(value, 2)
+            value = dk_number(value, 2)
         shown = "" if value is None else str(value)
         rows.append({"nøgle i indstillinger.toml": key, "værdi": shown, "betydning": meaning})
     return pd.DataFrame(rows)
@@ -221,7 +223,7 @@ def _styled(frame: pd.DataFrame, decimals: int):
         if value is None or value is pd.NA or value is pd.NaT:
             return ""
         if isinstance(value, float | np.floating):
-            return "" if np.isnan(value) else figures.dk_number(float(value), decimals)
+            return "" if np.isnan(value) else dk_number(float(value), decimals)
         return value
 
     styler = frame.style.format(cell)
@@ -343,16 +345,16 @@ def plot_respondents_per_municipality(
             x=counts,
             binwidth=2,
             binrange=(minimum - 2.5, top + 0.5),
-            color=figures.PALETTE[0],
+            color=PALETTE[0],
             ax=ax,
         )
-    ax.axvline(minimum - 0.5, color=figures.PALETTE[5], linestyle="--", linewidth=1.5)
+    ax.axvline(minimum - 0.5, color=PALETTE[5], linestyle="--", linewidth=1.5)
     below = int((counts < minimum).sum())
     ax.text(
         minimum,
         ax.get_ylim()[1] * 0.92,
         f" under {minimum}: {below} kommuner (skjules)",
-        color=figures.PALETTE[5],
+        color=PALETTE[5],
     )
     ax.set_xlabel("Talte besvarelser i kommunen")
     ax.set_ylabel("Antal kommuner")
@@ -373,7 +375,7 @@ def plot_reliability(reliability: pd.DataFrame) -> Figure:
     """
     import seaborn as sns
 
-    names = figures.short_theme_names()
+    names = short_theme_names()
     themes = reference.theme_codes()
     waves = sorted(int(w) for w in reliability["boelge"].unique())
     fig = Figure(figsize=(9, 4.5), layout="constrained")
@@ -383,12 +385,12 @@ def plot_reliability(reliability: pd.DataFrame) -> Figure:
     for i, wave in enumerate(waves):
         part = reliability[reliability["boelge"] == wave].set_index("tema").reindex(themes)
         x = np.arange(len(themes)) - 0.35 + width * (i + 0.5)
-        colour = figures.PALETTE[i % len(figures.PALETTE)]
+        colour = PALETTE[i % len(PALETTE)]
         alpha = part["alpha"].to_numpy(float)
         error = np.vstack([alpha - part["alpha_ci_lav"], part["alpha_ci_hoej"] - alpha])
         ax.errorbar(x, alpha, yerr=error, fmt="o", color=colour, capsize=3)
         ax.scatter(x + width * 0.3, part["omega"], marker="x", s=25, color=colour)
-    handles = [Patch(color=figures.PALETTE[i], label=str(w)) for i, w in enumerate(waves)]
+    handles = [Patch(color=PALETTE[i], label=str(w)) for i, w in enumerate(waves)]
     handles += [
         Line2D([], [], marker="o", color="black", linestyle="", label="α med 95 %-KI"),
         Line2D([], [], marker="x", color="black", linestyle="", label="ω"),
@@ -397,7 +399,7 @@ def plot_reliability(reliability: pd.DataFrame) -> Figure:
     ax.axhline(0.7, color="grey", linestyle=":", linewidth=1)
     ax.set_xticks(np.arange(len(themes)), [names[t] for t in themes], rotation=15, ha="right")
     ax.set_ylim(min(0.5, float(np.nanmin(reliability["alpha_ci_lav"])) - 0.05), 1)
-    ax.yaxis.set_major_formatter(lambda y, _pos: figures.dk_number(y, 1))
+    ax.yaxis.set_major_formatter(lambda y, _pos: dk_number(y, 1))
     ax.set_ylabel("Reliabilitet")
     ax.set_title("Temaernes reliabilitet: Cronbachs α (95 %-KI) og McDonalds ω")
     return fig
@@ -615,7 +617,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         executed = out / path.name
         try:
             execute_notebook(path, executed, {"RAW": str(raw), "OUT": str(results)})
-            status = f"færdig ({figures.dk_number(time.perf_counter() - clock, 1)} s)"
+            status = f"færdig ({dk_number(time.perf_counter() - clock, 1)} s)"
         except Exception as error:  # a failed notebook must not stop the others
             failed.append(path.stem)
             status = f"FEJL i {_failure_line(error)}"
@@ -625,7 +627,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except Exception as error:  # the copy is there even when HTML fails
                 status += f" (HTML kunne ikke laves: {error})"
         print(status, flush=True)
-    total = figures.dk_number(time.perf_counter() - started, 1)
+    total = dk_number(time.perf_counter() - started, 1)
     if failed:
         print(
             f"{len(failed)} af {len(paths)} notebooks fejlede: {', '.join(failed)} "

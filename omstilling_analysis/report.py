@@ -47,8 +47,11 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from omstilling_analysis import figures, reference, score
+from omstilling_analysis import reference, score
+from omstilling_analysis.plots import scores as score_plots
+from omstilling_analysis.plots.style import LEVEL_COLOURS, PALETTE, png_bytes
 from omstilling_analysis.settings import Settings
+from omstilling_analysis.text import dk_number, level_names, short_theme_names, theme_names
 
 #: The sheets of ``opsummering_<boelge>.xlsx``, in order.
 SHEETS: tuple[str, ...] = (
@@ -218,7 +221,7 @@ def _value(value: Any) -> Any:
 
 
 def _dk_list(values: Iterable[float]) -> str:
-    return "; ".join(figures.dk_number(float(v), 2).rstrip("0").rstrip(",") for v in values)
+    return "; ".join(dk_number(float(v), 2).rstrip("0").rstrip(",") for v in values)
 
 
 # =========================================================================== derived data
@@ -253,7 +256,7 @@ class SummaryData:
         self.extras = dict(extras or {})
         self.hidden = suppressed_text(self.settings)
         self.minimum = self.settings.min_respondents_published
-        self.theme_names = figures.theme_names()
+        self.theme_names = theme_names()
         self._figures: dict[str, bytes] = {}
         self._ranks: dict[int, pd.DataFrame] = {}
 
@@ -470,7 +473,7 @@ class SummaryData:
     def figure(self, name: str, make: Callable[[], Any]) -> bytes:
         """PNG bytes of a figure, made once and shared by the workbooks and ``figurer/``."""
         if name not in self._figures:
-            self._figures[name] = figures.png_bytes(make())
+            self._figures[name] = png_bytes(make())
         return self._figures[name]
 
     def summary_figures(self) -> dict[str, Callable[[], Any]]:
@@ -479,19 +482,19 @@ class SummaryData:
         for wave in self.waves:
             makers[f"modenhedsniveauer_{wave}"] = partial(self._level_figure, wave)
             makers[f"temafordeling_{wave}"] = partial(
-                figures.plot_theme_distribution, self.wave_published(wave), wave
+                score_plots.plot_theme_distribution, self.wave_published(wave), wave
             )
             makers[f"indeks_regioner_{wave}"] = partial(
-                figures.plot_index_by_region, self.wave_published(wave), wave
+                score_plots.plot_index_by_region, self.wave_published(wave), wave
             )
             profiles = self.cluster_profiles(wave)
             if profiles is not None:
                 makers[f"klyngeprofiler_{wave}"] = partial(
-                    figures.plot_cluster_profiles, profiles, wave
+                    score_plots.plot_cluster_profiles, profiles, wave
                 )
         if len(self.waves) > 1:
             makers["udvikling_landsplan"] = partial(
-                figures.plot_national_development, self.national_means()
+                score_plots.plot_national_development, self.national_means()
             )
         return makers
 
@@ -505,12 +508,12 @@ class SummaryData:
         published = self.wave_published(wave)
         levels = published.loc[~published[f"{INDEX}_skjult"], "modenhedsniveau"].dropna()
         counts = levels.astype(int).value_counts()
-        return {level: int(counts.get(level, 0)) for level in figures.level_names()}
+        return {level: int(counts.get(level, 0)) for level in level_names()}
 
     def _level_figure(self, wave: int):
         published = self.wave_published(wave)
         hidden = int(published[f"{INDEX}_skjult"].sum())
-        return figures.plot_level_distribution(self.level_counts(wave), wave, hidden)
+        return score_plots.plot_level_distribution(self.level_counts(wave), wave, hidden)
 
     # ----------------------------------------------------------------- Kommuner
 
@@ -555,7 +558,7 @@ class SummaryData:
             row["Modenhedsniveau"] = (
                 self.hidden
                 if index_hidden
-                else f"{int(m['modenhedsniveau'])} {figures.level_names()[int(m['modenhedsniveau'])]}"
+                else f"{int(m['modenhedsniveau'])} {level_names()[int(m['modenhedsniveau'])]}"
             )
             row["Klynge"] = self._cluster_label(clusters, code, bool(m["skjult"]))
             if code in ranks and pd.notna(ranks[code]["rang"]):
@@ -894,7 +897,7 @@ def _overview_sheet(book: _Book, data: SummaryData, wave: int) -> None:
     total = max(len(shown), 1)
     levels = pd.DataFrame(
         {
-            "Modenhedsniveau": [f"{lvl} {figures.level_names()[lvl]}" for lvl in counts],
+            "Modenhedsniveau": [f"{lvl} {level_names()[lvl]}" for lvl in counts],
             "Antal kommuner": list(counts.values()),
             "Andel af kommuner med indeks": [v / total for v in counts.values()],
             "Indeks fra": thresholds[:-1],
@@ -932,7 +935,7 @@ def _overview_sheet(book: _Book, data: SummaryData, wave: int) -> None:
             "name": "Antal kommuner",
             "categories": ["Overblik", first, 0, last, 0],
             "values": ["Overblik", first, 1, last, 1],
-            "points": [{"fill": {"color": c}} for c in figures.LEVEL_COLOURS],
+            "points": [{"fill": {"color": c}} for c in LEVEL_COLOURS],
             "data_labels": {"value": True},
             "gap": 60,
         }
@@ -944,7 +947,7 @@ def _overview_sheet(book: _Book, data: SummaryData, wave: int) -> None:
     # The same figure as figurer/temafordeling_<bølge>.png, drawn once for both.
     png = data.figure(
         f"temafordeling_{wave}",
-        partial(figures.plot_theme_distribution, data.wave_published(wave), wave),
+        partial(score_plots.plot_theme_distribution, data.wave_published(wave), wave),
     )
     sheet.ws.insert_image(
         20,
@@ -1262,7 +1265,7 @@ def _clusters_sheet(book: _Book, data: SummaryData, wave: int) -> None:
     )
 
     chart_row = sheet.row + 1
-    labels = figures.short_theme_names()
+    labels = short_theme_names()
     series = {
         f"{int(p.klynge)}: {p.klyngenavn}": [getattr(p, t) for t in themes]
         for p in profiles.itertuples(index=False)
@@ -1270,7 +1273,7 @@ def _clusters_sheet(book: _Book, data: SummaryData, wave: int) -> None:
     cats, refs = _chart_block(sheet, chart_row + 22, 0, [labels[t] for t in themes], series)
     chart = book.workbook.add_chart({"type": "line", "subtype": "standard"})
     for i, (name, ref) in enumerate(refs.items()):
-        colour = figures.PALETTE[i % len(figures.PALETTE)]
+        colour = PALETTE[i % len(PALETTE)]
         chart.add_series(
             {
                 "name": name,
@@ -1574,13 +1577,12 @@ def _setting_value(value: Any) -> Any:
         return "vælges ud fra data"
     if isinstance(value, Mapping):
         return "; ".join(
-            f"{k} {figures.dk_number(float(v), 2).rstrip('0').rstrip(',')}"
-            for k, v in value.items()
+            f"{k} {dk_number(float(v), 2).rstrip('0').rstrip(',')}" for k, v in value.items()
         )
     if isinstance(value, (list, tuple)):
         return _dk_list(value)
     if isinstance(value, float):
-        return figures.dk_number(value, 2).rstrip("0").rstrip(",")
+        return dk_number(value, 2).rstrip("0").rstrip(",")
     return value
 
 
@@ -1589,11 +1591,11 @@ def _method_sheet(book: _Book, data: SummaryData, wave: int) -> None:
     s = data.settings
     thresholds = [1.0, *s.level_thresholds, 5.0]
     levels = "; ".join(
-        f"{number} {name} [{figures.dk_number(thresholds[i], 1)}; {figures.dk_number(thresholds[i + 1], 1)}"
+        f"{number} {name} [{dk_number(thresholds[i], 1)}; {dk_number(thresholds[i + 1], 1)}"
         + ("]" if number == 5 else ")")
         for i, (_, number, name) in enumerate(reference.LEVELS)
     )
-    share = figures.dk_number(s.min_share_answered * 100, 0)
+    share = dk_number(s.min_share_answered * 100, 0)
     sheet.title(f"Metode – bølge {wave}", "Regler, indstillinger, versioner og inddata.")
     sheet.widths |= {0: 34, 1: 30}
     sheet.heading("Regler")
@@ -1731,7 +1733,7 @@ def write_figures(folder: str | Path, data: SummaryData) -> list[Path]:
         written.append(target)
     for name, fig in {**_cluster_figures(data), **_effect_figures(data)}.items():
         target = out / f"{name}.png"
-        target.write_bytes(figures.png_bytes(fig))
+        target.write_bytes(png_bytes(fig))
         written.append(target)
     return written
 

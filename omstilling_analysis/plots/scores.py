@@ -1,116 +1,32 @@
-"""Shared figure helpers: Danish labels, colours, number formatting and the summary's figures.
+"""Figures of the published scores: levels, theme distributions, regions, national development.
 
-Every figure is a plain :class:`matplotlib.figure.Figure` built without ``pyplot`` (so nothing
-accumulates in pyplot's global list of open figures) and saved with :func:`png_bytes` or
-:func:`save_png`. The plotting functions take frames that are already *suppressed*
-(:func:`omstilling_analysis.report.published_scores`): a value resting on fewer than
-``Settings.min_respondents_published`` respondents is NaN there, and NaN is never drawn, so no
-point of a figure rests on fewer than three respondents.
-
-Texts on the figures are Danish, numbers carry a decimal comma (:func:`dk_number`).
+The plotting functions take frames that are already *published* (suppressed): a value
+resting on fewer than three respondents is NaN there, and NaN is never drawn.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
 from omstilling_analysis import reference
-
-#: Colour-blind-safe palette (Okabe & Ito 2008), in the order series are drawn.
-PALETTE: tuple[str, ...] = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#56B4E9",
-    "#D55E00",
-    "#F0E442",
-    "#000000",
+from omstilling_analysis.plots.style import (
+    LEVEL_COLOURS,
+    PALETTE,
+    dk_axis,
+    empty_figure,
+    style_axes,
 )
-#: One colour per maturity level 1-5 (light to dark blue), also used in the Excel charts.
-LEVEL_COLOURS: tuple[str, ...] = ("#C6DBEF", "#9ECAE1", "#6BAED6", "#3182BD", "#08519C")
-#: Resolution of saved PNG files.
-DPI = 150
+from omstilling_analysis.text import level_names, short_theme_names
 
-
-def theme_names() -> dict[str, str]:
-    """Theme code → Danish name (``BOR`` → ``Borgernes behov og forventninger``)."""
-    table = reference.themes()
-    return dict(zip(table["tema"], table["navn"], strict=True))
-
-
-def short_theme_names() -> dict[str, str]:
-    """Theme code → a short Danish label that fits on an axis."""
-    return {
-        "BOR": "Borgernes behov",
-        "STR": "Strategi",
-        "FOR": "Forankring",
-        "STY": "Styring",
-        "TEK": "Digitalt fundament",
-        "DAT": "Data, sikkerhed, etik",
-    }
-
-
-def level_names() -> dict[int, str]:
-    """Maturity level number → Danish name (1 → ``Begynder``)."""
-    return {number: name for _, number, name in reference.LEVELS}
-
-
-def dk_number(value: float, decimals: int = 2, sign: bool = False) -> str:
-    """A number as a Dane writes it: decimal comma, thousands point, a true minus sign.
-
-    >>> dk_number(1234.5, 1), dk_number(-0.25), dk_number(0.1, 1, sign=True)
-    ('1.234,5', '−0,25', '+0,1')
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    text = f"{abs(value):,.{decimals}f}".replace(",", "X").replace(".", ",").replace("X", ".")
-    zero = float(text.replace(".", "").replace(",", ".")) == 0
-    if value < 0 and not zero:
-        return "−" + text
-    return ("+" + text) if sign and not zero else text
-
-
-def _dk_axis(decimals: int = 1) -> FuncFormatter:
-    return FuncFormatter(lambda x, _pos: dk_number(x, decimals))
-
-
-def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG bytes (``DPI`` dots per inch); the figure is cleared afterwards."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    fig.clear()
-    return buffer.getvalue()
-
-
-def save_png(fig: Figure, path: str | Path) -> Path:
-    """Save the figure as a PNG file (creating its folder) and return the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(png_bytes(fig))
-    return target
-
-
-def _empty(fig: Figure, ax, message: str) -> Figure:
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, transform=ax.transAxes)
-    return fig
-
-
-def _style(ax) -> None:
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)
-    ax.set_axisbelow(True)
-
-
-# --------------------------------------------------------------------------- the summary
+__all__ = [
+    "plot_cluster_profiles", "plot_index_by_region", "plot_level_distribution",
+    "plot_national_development", "plot_theme_distribution",
+]  # fmt: skip
 
 
 def plot_level_distribution(counts: Mapping[int, int], wave: int, suppressed: int = 0) -> Figure:
@@ -133,7 +49,7 @@ def plot_level_distribution(counts: Mapping[int, int], wave: int, suppressed: in
     if suppressed:
         label += f" ({suppressed} kommuner uden offentliggjort indeks indgår ikke)"
     ax.set_xlabel(label)
-    _style(ax)
+    style_axes(ax)
     fig.tight_layout()
     return fig
 
@@ -149,7 +65,7 @@ def plot_theme_distribution(published: pd.DataFrame, wave: int) -> Figure:
     fig = Figure(figsize=(8, 4.5))
     ax = fig.subplots()
     if not any(len(d) for d in data):
-        return _empty(fig, ax, f"Ingen offentliggjorte scorer i bølge {wave}")
+        return empty_figure(fig, ax, f"Ingen offentliggjorte scorer i bølge {wave}")
     keep = [i for i, d in enumerate(data) if len(d)]
     box = ax.boxplot(
         [data[i] for i in keep],
@@ -164,7 +80,7 @@ def plot_theme_distribution(published: pd.DataFrame, wave: int) -> Figure:
     ax.set_yticks(range(1, len(keep) + 1), [labels[measures[i]] for i in keep])
     ax.invert_yaxis()
     ax.set_xlim(1, 5)
-    ax.xaxis.set_major_formatter(_dk_axis(1))
+    ax.xaxis.set_major_formatter(dk_axis(1))
     ax.set_xlabel("Score (1-5), én værdi pr. kommune")
     n = int(published["modenhedsindeks"].notna().sum()) if "modenhedsindeks" in published else 0
     ax.set_title(f"Temaernes fordeling over kommunerne, bølge {wave} ({n} kommuner)")
@@ -181,7 +97,7 @@ def plot_index_by_region(published: pd.DataFrame, wave: int) -> Figure:
     ax = fig.subplots()
     data = published.dropna(subset=["modenhedsindeks"])
     if data.empty:
-        return _empty(fig, ax, f"Ingen offentliggjorte indeks i bølge {wave}")
+        return empty_figure(fig, ax, f"Ingen offentliggjorte indeks i bølge {wave}")
     regions = sorted(data["region"].dropna().unique())
     rng = np.random.default_rng(0)
     for i, region in enumerate(regions):
@@ -191,10 +107,10 @@ def plot_index_by_region(published: pd.DataFrame, wave: int) -> Figure:
         ax.hlines(values.mean(), i - 0.3, i + 0.3, color=PALETTE[5], linewidth=2)
     ax.set_xticks(range(len(regions)), [r.replace("Region ", "") for r in regions])
     ax.set_ylim(1, 5)
-    ax.yaxis.set_major_formatter(_dk_axis(1))
+    ax.yaxis.set_major_formatter(dk_axis(1))
     ax.set_ylabel("Modenhedsindeks (1-5)")
     ax.set_title(f"Modenhedsindeks pr. kommune og region, bølge {wave} (streg: gennemsnit)")
-    _style(ax)
+    style_axes(ax)
     fig.tight_layout()
     return fig
 
@@ -206,7 +122,7 @@ def plot_cluster_profiles(profiles: pd.DataFrame, wave: int) -> Figure:
     fig = Figure(figsize=(8, 4.5))
     ax = fig.subplots()
     if profiles.empty:
-        return _empty(fig, ax, f"Ingen klyngeanalyse i bølge {wave}")
+        return empty_figure(fig, ax, f"Ingen klyngeanalyse i bølge {wave}")
     x = np.arange(len(themes))
     for i, row in enumerate(profiles.itertuples(index=False)):
         values = np.array([getattr(row, t) for t in themes], dtype=float)
@@ -214,11 +130,11 @@ def plot_cluster_profiles(profiles: pd.DataFrame, wave: int) -> Figure:
         ax.plot(x, values, marker="o", color=PALETTE[i % len(PALETTE)], label=label)
     ax.set_xticks(x, [labels[t] for t in themes], rotation=20, ha="right")
     ax.set_ylim(1, 5)
-    ax.yaxis.set_major_formatter(_dk_axis(1))
+    ax.yaxis.set_major_formatter(dk_axis(1))
     ax.set_ylabel("Gennemsnitlig temascore (1-5)")
     ax.set_title(f"Klyngernes profiler, bølge {wave}")
     ax.legend(fontsize="small", loc="lower left", frameon=False)
-    _style(ax)
+    style_axes(ax)
     fig.tight_layout()
     return fig
 
@@ -233,7 +149,7 @@ def plot_national_development(national: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(8, 4.5))
     ax = fig.subplots()
     if national.empty:
-        return _empty(fig, ax, "Ingen offentliggjorte scorer")
+        return empty_figure(fig, ax, "Ingen offentliggjorte scorer")
     waves = [int(w) for w in national.index]
     for i, column in enumerate([*reference.theme_codes(), "modenhedsindeks"]):
         if column not in national:
@@ -249,10 +165,10 @@ def plot_national_development(national: pd.DataFrame) -> Figure:
         )
     ax.set_xticks(waves, [str(w) for w in waves])
     ax.set_ylim(1, 5)
-    ax.yaxis.set_major_formatter(_dk_axis(1))
+    ax.yaxis.set_major_formatter(dk_axis(1))
     ax.set_ylabel("Landsgennemsnit (1-5)")
     ax.set_title("Udviklingen på landsplan")
     ax.legend(fontsize="small", ncols=2, frameon=False)
-    _style(ax)
+    style_axes(ax)
     fig.tight_layout()
     return fig

@@ -1,0 +1,69 @@
+"""The look shared by every figure: colours, resolution, Danish axis numbers, PNG output.
+
+Every figure is a plain :class:`matplotlib.figure.Figure` built without ``pyplot`` (so nothing
+accumulates in pyplot's global list of open figures) and saved with :func:`png_bytes` or
+:func:`save_png`.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from omstilling_analysis.text import dk_number
+
+__all__ = [
+    "DPI", "LEVEL_COLOURS", "PALETTE", "dk_axis", "empty_figure", "png_bytes", "save_png",
+    "style_axes",
+]  # fmt: skip
+
+#: Colour-blind-safe palette (Okabe & Ito 2008), in the order series are drawn.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+)
+#: One colour per maturity level 1-5 (light to dark blue), also used in the Excel charts.
+LEVEL_COLOURS: tuple[str, ...] = ("#C6DBEF", "#9ECAE1", "#6BAED6", "#3182BD", "#08519C")
+#: Resolution of saved PNG files.
+DPI = 150
+
+
+def dk_axis(decimals: int = 1) -> FuncFormatter:
+    return FuncFormatter(lambda x, _pos: dk_number(x, decimals))
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes (``DPI`` dots per inch); the figure is cleared afterwards."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.clear()
+    return buffer.getvalue()
+
+
+def save_png(fig: Figure, path: str | Path) -> Path:
+    """Save the figure as a PNG file (creating its folder) and return the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(png_bytes(fig))
+    return target
+
+
+def empty_figure(fig: Figure, ax, message: str) -> Figure:
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, transform=ax.transAxes)
+    return fig
+
+
+def style_axes(ax) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)
+    ax.set_axisbelow(True)
