@@ -138,7 +138,7 @@ def _run(args) -> int:
         lines.append(f"intet er skrevet til {args.out}")
         return _fail(lines)
     print(f"{result.summary()} Resultater i {args.out}")
-    for note in result.extras.get("notes", []):
+    for note in result.notes:
         print(f"bemærk: {note}")
     return 0
 
@@ -174,7 +174,7 @@ def _synth(args) -> int:
 
 
 def _report(args) -> int:
-    from omstilling_analysis import feedback
+    from omstilling_analysis.report import feedback
     from omstilling_analysis.load import RawDataError
 
     try:

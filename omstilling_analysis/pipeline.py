@@ -15,14 +15,17 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from omstilling_analysis import clean, load, reference
+from omstilling_analysis.publish import PublishedTables, publish
 from omstilling_analysis.settings import Settings
 
 
@@ -61,14 +64,41 @@ class RawData:
     outcome_problems: pd.DataFrame = field(default_factory=clean._empty_problems)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunResult:
-    """Every table of a run, keyed by the output file it is written to."""
+    """Every result of a run, typed.
 
-    tables: dict[str, pd.DataFrame]
-    manifest: dict
+    Attributes
+    ----------
+    tables:
+        The analyst's internal tables (full detail, pseudonymised), by the output file name
+        they are written to in ``OUT/``.
+    published:
+        The publish stage's tables (:func:`omstilling_analysis.publish.publish`): everything
+        that may leave KL, and the only source of the workbooks, figures and published CSVs.
+    manifest:
+        The run described (inputs with checksums, row counts, versions, settings, notes): the
+        same for the same inputs. ``manifest.json`` adds the time, the command line and each
+        output's checksum when the outputs are written (:func:`write_outputs`).
+    raw:
+        What was read from the raw folder.
+    settings:
+        The settings in force.
+    clusters, effects:
+        The :class:`~omstilling_analysis.clusters.ClusterResult` and
+        :class:`~omstilling_analysis.effects.EffectsResult` (``None`` when not computed).
+    notes:
+        Danish remarks of the run (e.g. why the effects were not computed).
+    """
+
+    tables: Mapping[str, pd.DataFrame]
+    published: PublishedTables
+    manifest: Mapping[str, Any]
     raw: RawData
-    extras: dict = field(default_factory=dict)
+    settings: Settings
+    clusters: Any = None
+    effects: Any = None
+    notes: tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -80,6 +110,13 @@ class RunResult:
             f"Færdig: {rows['ind']} rækker læst, {rows['talt']} besvarelser talt, "
             f"{rows['udeladt']} udeladt."
         )
+
+    def figure_inputs(self):
+        """What the figures are drawn from: a :class:`omstilling_analysis.plots.FigureInputs`
+        of the published tables and the analyses' results."""
+        from omstilling_analysis.plots import FigureInputs
+
+        return FigureInputs(self.published, self.clusters, self.effects)
 
 
 def clean_source(source: load.RawSource) -> clean.CleanSource:
@@ -178,10 +215,15 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def build_manifest(
-    raw: RawData, tables: dict[str, pd.DataFrame], settings: Settings, key_source: str
+def describe_run(
+    raw: RawData,
+    tables: Mapping[str, pd.DataFrame],
+    settings: Settings,
+    notes: tuple[str, ...] = (),
 ) -> dict:
-    """Inputs with checksums, row counts in and out, versions and settings."""
+    """The run described: inputs with checksums, row counts in and out, versions, settings and
+    notes. Nothing here depends on when or from where the run was started, so the same inputs
+    give the same description (the workbooks show it)."""
     inputs = []
     for source in raw.sources:
         path = raw.raw_dir / source.source
@@ -220,8 +262,6 @@ def build_manifest(
     left = len(tables["udeladte.csv"])
     return {
         "vaerktoej": "omstilling_analysis",
-        "koert": pd.Timestamp.now(tz="Europe/Copenhagen").isoformat(timespec="seconds"),
-        "kommando": " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)),
         "input": inputs,
         "ignoreret": [{"kilde": i.source, "aarsag": i.reason} for i in raw.ignored],
         "raekker": {
@@ -236,12 +276,12 @@ def build_manifest(
         "output": {name: int(len(table)) for name, table in tables.items()},
         "versioner": _versions(),
         "indstillinger": settings.to_dict(),
-        "noegle_til_respondent_key": key_source,
+        "bemaerkninger": list(notes),
     }
 
 
 def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = None) -> RunResult:
-    """Every table of the run from the cleaned raw data (nothing is written here)."""
+    """Every table of the run from the cleaned raw data, published (nothing is written here)."""
     from omstilling_analysis.privacy import hash_key
 
     progress = progress or ProgressLog(False)
@@ -261,25 +301,26 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
         "datakvalitet.csv": quality,
     }
     tables.update(score_tables(raw, responses, settings, progress))
-    # rang.csv is rank_intervals(respondentscorer, settings): the report may reuse it.
-    extras: dict = {"notes": [], "rank_settings": settings}
-    tables.update(
-        cluster_tables(
-            tables["kommunescorer.parquet"],
-            tables["respondentscorer.parquet"],
-            settings,
-            progress,
-            extras,
-        )
+    cluster_result, cluster_tables_ = cluster_tables(
+        tables["kommunescorer.parquet"], tables["respondentscorer.parquet"], settings, progress
     )
-    tables.update(effect_tables(raw, tables["kommunescorer.parquet"], settings, progress, extras))
-    manifest = build_manifest(raw, tables, settings, key_source)
-    manifest["bemaerkninger"] = extras["notes"]
-    from omstilling_analysis import report
-
-    # The Excel summaries and figures are written with the tables, into the same staging folder.
-    extras["writers"] = report.output_writers(tables, manifest, settings, extras)
-    return RunResult(tables, manifest, raw, extras)
+    tables.update(cluster_tables_)
+    effects_result, effect_tables_, notes = effect_tables(
+        raw, tables["kommunescorer.parquet"], settings, progress
+    )
+    tables.update(effect_tables_)
+    published = publish(tables, settings)
+    progress.say("offentliggørelse: små tal skjult, rang og udvikling blandt de viste kommuner")
+    return RunResult(
+        tables=tables,
+        published=published,
+        manifest=describe_run(raw, tables, settings, notes) | {"noegle": key_source},
+        raw=raw,
+        settings=settings,
+        clusters=cluster_result,
+        effects=effects_result,
+        notes=notes,
+    )
 
 
 def score_tables(
@@ -311,16 +352,14 @@ def cluster_tables(
     respondent_scores: pd.DataFrame,
     settings: Settings,
     progress: ProgressLog,
-    extras: dict,
-) -> dict[str, pd.DataFrame]:
+) -> tuple[Any, dict[str, pd.DataFrame]]:
     """Types of municipality per wave, their profiles and the choice of k."""
     from omstilling_analysis import clusters
 
     result = clusters.cluster_municipalities(municipality_scores, respondent_scores, settings)
-    extras["cluster_result"] = result
     for row in result.chosen.itertuples(index=False):
         progress.say(f"bølge {row.boelge}: {row.k} klynger ({row.metode})")
-    return {
+    return result, {
         "klynger.csv": result.assignments,
         "klyngeprofiler.csv": result.profiles,
         "klyngevalg.csv": result.selection,
@@ -332,22 +371,19 @@ def effect_tables(
     municipality_scores: pd.DataFrame,
     settings: Settings,
     progress: ProgressLog,
-    extras: dict,
-) -> dict[str, pd.DataFrame]:
-    """Theme–outcome links, when the raw folder holds outcome files."""
+) -> tuple[Any, dict[str, pd.DataFrame], tuple[str, ...]]:
+    """Theme–outcome links, when the raw folder holds outcome files (result, tables, notes)."""
     from omstilling_analysis import effects
 
     if raw.outcomes.empty:
-        extras["notes"].append("ingen udfaldsfiler i rådata: effekter er ikke beregnet")
         # The contract's file is still there, with its columns and no rows.
-        return {"effekter.csv": pd.DataFrame(columns=effects.TABLE_COLUMNS)}
+        empty = {"effekter.csv": pd.DataFrame(columns=effects.TABLE_COLUMNS)}
+        return None, empty, ("ingen udfaldsfiler i rådata: effekter er ikke beregnet",)
 
     result = effects.estimate_effects(municipality_scores, raw.outcomes, settings)
-    extras["effects_result"] = result
-    extras["effect_sentences"] = result.sentences
-    linked_years = sorted(result.table["boelge"].unique())
-    progress.say(f"effekter beregnet for bølger: {', '.join(map(str, linked_years))}")
-    return {"effekter.csv": result.table, "effekter_mangler.csv": result.missing}
+    linked_years = sorted(str(w) for w in result.table["boelge"].unique())
+    progress.say(f"effekter beregnet for bølger: {', '.join(linked_years)}")
+    return result, {"effekter.csv": result.table, "effekter_mangler.csv": result.missing}, ()
 
 
 def safe_cell_value(value: object) -> str:
@@ -363,25 +399,66 @@ def safe_cell_value(value: object) -> str:
     return text
 
 
+def write_run_files(result: RunResult, folder: str | Path) -> list[Path]:
+    """Write every output of ``result`` into ``folder`` (no manifest): the internal tables,
+    ``til_videncenter/`` and, as the contract names them, ``opsummering_<bølge>.xlsx``."""
+    from omstilling_analysis.report.videncenter import FOLDER, summary_data, write_videncenter
+
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in result.tables.items():
+        path = target / name
+        if name.endswith(".parquet"):
+            table.to_parquet(path, index=False)
+        else:
+            table.to_csv(path, index=False, encoding="utf-8")
+        written.append(path)
+    data = summary_data(
+        result.tables,
+        result.manifest,
+        published=result.published,
+        clusters=result.clusters,
+        effects=result.effects,
+    )
+    written += write_videncenter(target, data)
+    for wave in data.waves:
+        # The contract's place of the summary; the same bytes as in til_videncenter/.
+        name = f"opsummering_{wave}.xlsx"
+        shutil.copyfile(target / FOLDER / name, target / name)
+        written.append(target / name)
+    return written
+
+
+def final_manifest(result: RunResult, folder: str | Path) -> dict:
+    """``manifest.json``: the run's description, when and how it was started, and the SHA-256
+    of every output file written into ``folder``."""
+    root = Path(folder)
+    outputs = {
+        path.relative_to(root).as_posix(): _sha256(path)
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.name != "manifest.json"
+    }
+    return dict(result.manifest) | {
+        "koert": pd.Timestamp.now(tz="Europe/Copenhagen").isoformat(timespec="seconds"),
+        "kommando": " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)),
+        "output_sha256": outputs,
+    }
+
+
 def write_outputs(
     result: RunResult, out_dir: str | Path, progress: ProgressLog | None = None
 ) -> list[Path]:
-    """Write every table into a temporary folder, then move them into ``out_dir`` at once."""
+    """Write every output into a temporary folder, then move them into ``out_dir`` at once."""
     progress = progress or ProgressLog(False)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".omstilling-", dir=out.parent))
     try:
-        for name, table in result.tables.items():
-            target = staging / name
-            if name.endswith(".parquet"):
-                table.to_parquet(target, index=False)
-            elif name.endswith(".csv"):
-                table.to_csv(target, index=False, encoding="utf-8")
-        for name, writer in result.extras.get("writers", {}).items():
-            writer(staging / name)
+        write_run_files(result, staging)
         (staging / "manifest.json").write_text(
-            json.dumps(result.manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+            json.dumps(final_manifest(result, staging), ensure_ascii=False, indent=2, default=str),
+            encoding="utf-8",
         )
         written = []
         for path in sorted(staging.iterdir()):

@@ -44,8 +44,14 @@ def dk_axis(decimals: int = 1) -> FuncFormatter:
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG bytes (``DPI`` dots per inch); the figure is cleared afterwards."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    # No date or software version in the file: the same figure gives the same bytes.
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     fig.clear()
+    if getattr(fig.canvas, "manager", None) is not None:
+        # Drawn with pyplot: release it from pyplot's list of open figures.
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     return buffer.getvalue()
 
 
