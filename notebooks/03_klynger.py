@@ -57,7 +57,10 @@ RAW = nb.ensure_raw_data(RAW)
 indstillinger = settings.load_settings(INDSTILLINGER, n_clusters=K, cluster_method=METODE)
 resultat = nb.run_analysis(RAW, indstillinger)
 boelge = nb.choose_wave(resultat, BOELGE)
-klynger = resultat.extras["cluster_result"]
+# Klyngeresultatet (valget af k) og de offentliggjorte profiler og medlemskaber (små tal skjult):
+klynger = resultat.clusters
+offentligt = resultat.published
+figurer = resultat.summary_data().figures
 kommunenavne = reference.municipalities().set_index("kommunekode")["kommune"]
 
 # %% [markdown]
@@ -81,7 +84,7 @@ nb.show([f"**{r.boelge}:** {r.begrundelse}" for r in klynger.chosen.itertuples()
 # tilpasning mod dens antal parametre. Den stiplede linje er det valgte k.
 
 # %%
-nb.show(clusters.plot_k_selection(klynger.selection, boelge, klynger.chosen))
+nb.show(figurer[f"klynger_valg_af_k_{boelge}"]())
 
 # %% [markdown]
 # ## Klyngernes profiler
@@ -92,10 +95,10 @@ nb.show(clusters.plot_k_selection(klynger.selection, boelge, klynger.chosen))
 # *(ustabil)* genfindes dårligt i bootstrap og bør ikke bruges som selvstændig type.
 
 # %%
-nb.show(clusters.plot_profile_heatmap(klynger.profiles, boelge))
+nb.show(figurer[f"klynger_profil_{boelge}"]())
 
 # %%
-profiler = klynger.profiles[klynger.profiles["boelge"] == boelge]
+profiler = offentligt.wave_profiles(boelge)
 nb.show(
     profiler[
         ["klynge", "klyngenavn", "antal_kommuner", *reference.theme_codes(), "modenhedsindeks"]
@@ -113,10 +116,7 @@ nb.show(
 # seks dimensioner, så to klynger kan overlappe her uden at gøre det i virkeligheden.
 
 # %%
-kort = clusters.plot_pca_map(
-    resultat["kommunescorer.parquet"], klynger.assignments, boelge, indstillinger
-)
-nb.show(kort)
+nb.show(figurer[f"klynger_pca_{boelge}"]())
 
 # %% [markdown]
 # ## Hvilke kommuner er i hvilken klynge?
@@ -125,7 +125,7 @@ nb.show(kort)
 # 1 er den et sikkert medlem, omkring 0,5 eller derunder ligger den på grænsen til en anden type.
 
 # %%
-medlemmer = klynger.assignments[klynger.assignments["boelge"] == boelge].copy()
+medlemmer = offentligt.wave_clusters(boelge).copy()
 medlemmer["kommune"] = medlemmer["kommunekode"].map(kommunenavne)
 klyngede = medlemmer.dropna(subset=["klynge"])
 nb.show(
@@ -161,10 +161,10 @@ if len(uden):
 # ny type kan dukke op med et nyt nummer.
 
 # %%
-boelger = sorted(int(b) for b in klynger.assignments["boelge"].unique())
+boelger = offentligt.waves
 tidligere = [b for b in boelger if b < boelge]
 if tidligere:
-    forrige = klynger.assignments[klynger.assignments["boelge"] == tidligere[-1]]
+    forrige = offentligt.wave_clusters(tidligere[-1])
     par = medlemmer.merge(forrige, on="kommunekode", suffixes=("", "_forrige"))
     par = par.dropna(subset=["klynge", "klynge_forrige"])
     nb.show(

@@ -50,7 +50,7 @@ BOELGE = None
 INDSTILLINGER = None
 
 # %%
-from omstilling_analysis import effects, settings  # noqa: E402
+from omstilling_analysis import effects, publish, settings  # noqa: E402
 from omstilling_analysis import notebooks as nb  # noqa: E402
 from omstilling_analysis.text import theme_names  # noqa: E402
 
@@ -59,7 +59,7 @@ RAW = nb.ensure_raw_data(RAW)
 indstillinger = settings.load_settings(INDSTILLINGER)
 resultat = nb.run_analysis(RAW, indstillinger)
 boelge = nb.choose_wave(resultat, BOELGE)
-effekt = resultat.extras.get("effects_result")
+effekt = resultat.effects
 if effekt is None:
     print(
         "Der er ingen effektanalyse: rådatamappen har ingen udfaldsfiler "
@@ -105,9 +105,10 @@ if effekt is not None:
 
 # %%
 if effekt is not None:
+    figurer = resultat.summary_data().figures
     for udfald in effects.OUTCOMES:
-        if (tabel["udfald"] == udfald).any():
-            nb.show(effects.plot_coefficients(tabel, udfald))
+        if f"koefficienter_{udfald}" in figurer:
+            nb.show(figurer[f"koefficienter_{udfald}"]())
 
 # %% [markdown]
 # ### Fundene i bølgen og samlet
@@ -118,7 +119,8 @@ if effekt is not None:
 
 # %%
 if effekt is not None:
-    fund = tabel[tabel["boelge"].isin([str(boelge), effects.POOLED]) & (tabel["p_justeret"] < 0.05)]
+    i_boelgen_og_samlet = resultat.published.wave_effects(boelge)
+    fund = i_boelgen_og_samlet[i_boelgen_og_samlet["p_justeret"] < publish.SIGNIFICANCE_LEVEL]
     nb.show(
         fund.assign(
             udfald=fund["udfald"].map(effects.OUTCOME_LABELS),

@@ -174,8 +174,8 @@ def _synth(args) -> int:
 
 
 def _report(args) -> int:
-    from omstilling_analysis.report import feedback
     from omstilling_analysis.load import RawDataError
+    from omstilling_analysis.report import feedback
 
     try:
         path = feedback.municipality_workbook_from_results(

@@ -111,6 +111,19 @@ class RunResult:
             f"{rows['udeladt']} udeladt."
         )
 
+    def summary_data(self):
+        """What the workbooks show (:class:`omstilling_analysis.report.SummaryData`): the
+        published tables with every figure of the run ready to draw (``.figures``)."""
+        from omstilling_analysis.report.videncenter import summary_data
+
+        return summary_data(
+            self.tables,
+            self.manifest,
+            published=self.published,
+            clusters=self.clusters,
+            effects=self.effects,
+        )
+
     def figure_inputs(self):
         """What the figures are drawn from: a :class:`omstilling_analysis.plots.FigureInputs`
         of the published tables and the analyses' results."""
@@ -402,7 +415,7 @@ def safe_cell_value(value: object) -> str:
 def write_run_files(result: RunResult, folder: str | Path) -> list[Path]:
     """Write every output of ``result`` into ``folder`` (no manifest): the internal tables,
     ``til_videncenter/`` and, as the contract names them, ``opsummering_<bølge>.xlsx``."""
-    from omstilling_analysis.report.videncenter import FOLDER, summary_data, write_videncenter
+    from omstilling_analysis.report.videncenter import FOLDER, write_videncenter
 
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
@@ -414,13 +427,7 @@ def write_run_files(result: RunResult, folder: str | Path) -> list[Path]:
         else:
             table.to_csv(path, index=False, encoding="utf-8")
         written.append(path)
-    data = summary_data(
-        result.tables,
-        result.manifest,
-        published=result.published,
-        clusters=result.clusters,
-        effects=result.effects,
-    )
+    data = result.summary_data()
     written += write_videncenter(target, data)
     for wave in data.waves:
         # The contract's place of the summary; the same bytes as in til_videncenter/.

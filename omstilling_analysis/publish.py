@@ -503,9 +503,7 @@ def municipality_item_means(
     scores = wave_of(published, wave)
     shown = set(scores.loc[~scores["skjult"], "kommunekode"].astype(int))
     national_values = values[np.isin(codes, list(shown))]
-    national = national_values.mean().where(
-        national_values.count() >= s.min_respondents_published
-    )
+    national = national_values.mean().where(national_values.count() >= s.min_respondents_published)
     return per, national
 
 

@@ -80,7 +80,7 @@ def test_contract_outputs_with_their_columns(run, name):
 def test_summaries_figures_and_manifest_exist(run):
     _, out, _ = run
     assert {f"opsummering_{w}.xlsx" for w in (2020, 2022, 2024)} <= {p.name for p in out.iterdir()}
-    assert len(list((out / "figurer").glob("*.png"))) >= 10
+    assert len(list((out / "til_videncenter" / "figurer").glob("*.png"))) >= 10
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".omstilling-")]
 
 

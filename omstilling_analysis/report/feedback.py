@@ -53,6 +53,7 @@ __all__ = [
     "municipality_workbook_from_results",
     "resolve",
     "settings_from_manifest",
+    "why_not_published",
     "workbooks_for_all",
 ]
 
@@ -668,4 +669,5 @@ __all__ = [
     "municipality_workbook_from_results",
     "resolve",
     "settings_from_manifest",
+    "why_not_published",
 ]

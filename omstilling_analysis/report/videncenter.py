@@ -7,14 +7,18 @@ no local path: every file here is made from the publish stage's tables.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from omstilling_analysis.publish import PublishedTables, publish, videncenter_tables, write_danish_csv
+from omstilling_analysis.publish import (
+    PublishedTables,
+    publish,
+    videncenter_tables,
+    write_danish_csv,
+)
 from omstilling_analysis.report.data import SummaryData
 from omstilling_analysis.report.summary import write_summary
 
