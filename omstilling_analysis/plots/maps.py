@@ -305,7 +305,9 @@ def _add_municipality(
         gid=str(code),
         label=geometry.names[code],
     )
-    ax.add_patch(patch)
+    # add_artist, not add_patch: the limits are set from the outlines' bounds, and add_patch
+    # would walk every vertex again to update them (0.9 s for the 98 outlines).
+    ax.add_artist(patch)
 
 
 def _frame_axes(ax) -> None:
@@ -386,8 +388,8 @@ def plot_denmark_map(
     Returns
     -------
     matplotlib.figure.Figure
-        The main map is ``fig.axes[0]``; Bornholm's box is an inset axes with gid
-        ``"bornholm"``. Every municipality is one ``PathPatch`` with its code as ``gid``.
+        The main map is ``fig.axes[0]``; Bornholm's box is its inset axes (in
+        ``fig.axes[0].child_axes``) with gid ``"bornholm"``. Every municipality is one ``PathPatch`` with its code as ``gid``.
     """
     if kind not in ("index", "cluster", "change"):
         raise ValueError(f"ukendt korttype {kind!r}; vælg index, cluster eller change")
@@ -480,9 +482,10 @@ def _change_colourbar(fig: Figure, norm: Normalize, left: float) -> None:
 def drawn_codes(fig: Figure) -> list[int]:
     """The municipality codes drawn on a map made by :func:`plot_denmark_map` (from the
     patches' ``gid``), main map and Bornholm's box together, ascending."""
+    every_axes = [*fig.axes, *(child for ax in fig.axes for child in ax.child_axes)]
     codes = [
         int(patch.get_gid())
-        for ax in fig.axes
+        for ax in every_axes
         for patch in ax.patches
         if isinstance(patch, PathPatch) and str(patch.get_gid()).isdigit()
     ]
