@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from importlib import resources
 
 import numpy as np
@@ -18,6 +17,7 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.patches import PathPatch
+from matplotlib.transforms import Bbox
 
 from omstilling_analysis import reference, report, score
 from omstilling_analysis.plots import maps
@@ -31,13 +31,23 @@ def _all_axes(fig) -> list:
     return [*fig.axes, *(child for ax in fig.axes for child in ax.child_axes)]
 
 
-def _patches(fig) -> dict[int, PathPatch]:
+def _patches_of(axes) -> dict[int, PathPatch]:
     return {
         int(p.get_gid()): p
-        for ax in _all_axes(fig)
+        for ax in axes
         for p in ax.patches
         if isinstance(p, PathPatch) and str(p.get_gid()).isdigit()
     }
+
+
+def _patches(fig) -> dict[int, PathPatch]:
+    """The municipalities of the map of Denmark (main map and Bornholm's box)."""
+    return _patches_of([ax for ax in _all_axes(fig) if ax.get_gid() != "hovedstaden"])
+
+
+def _capital(fig):
+    (box,) = [ax for ax in _all_axes(fig) if ax.get_gid() == "hovedstaden"]
+    return box
 
 
 def _legend_texts(fig) -> list[str]:
@@ -142,10 +152,29 @@ def test_bornholm_is_drawn_in_its_box_on_the_same_scale(index_map):
 
 
 def test_legend_covers_no_land(index_map):
+    land = [(ax, p) for ax in _all_axes(index_map) for p in _patches_of([ax]).values()]
     for legend in index_map.legends:
         extent = legend.get_window_extent()
-        for code, patch in _patches(index_map).items():
-            assert not extent.overlaps(patch.get_window_extent()), code
+        for ax, patch in land:
+            # What is drawn of an outline: its extent clipped to its axes.
+            drawn = Bbox.intersection(patch.get_window_extent(), ax.get_window_extent())
+            assert drawn is None or not extent.overlaps(drawn), patch.get_gid()
+
+
+def test_capital_area_is_enlarged_with_the_same_colours(index_map):
+    box = _capital(index_map)
+    enlarged, main = _patches_of([box]), _patches(index_map)
+    # København, Frederiksberg, Gentofte, Glostrup, Vallensbæk, Dragør, Tårnby, Rødovre.
+    assert {101, 147, 157, 161, 187, 155, 185, 175} <= set(enlarged)
+    assert not {400, 751, 825} & set(enlarged)
+    for code, patch in enlarged.items():
+        assert patch.get_facecolor() == pytest.approx(main[code].get_facecolor()), code
+        assert patch.get_hatch() == main[code].get_hatch()
+    assert enlarged[161].get_hatch() == "////"  # Glostrup, suppressed
+    ten = [ax.transData.transform([(0, 0), (10, 0)]) for ax in (index_map.axes[0], box)]
+    zoom = np.linalg.norm(ten[1][1] - ten[1][0]) / np.linalg.norm(ten[0][1] - ten[0][0])
+    assert zoom > 3
+    assert box.get_title(loc="left") == "Hovedstadsområdet"
 
 
 def test_level_colours_follow_the_bands_with_bounds_included(index_map):
@@ -260,14 +289,13 @@ def test_change_map_is_diverging_and_centred_on_zero():
     assert down[0] > down[2] + 0.3  # orange: decline
     assert zero[:3] == pytest.approx(to_rgba("#F2F2F2")[:3], abs=0.01)
     assert patches[155].get_hatch() == "...." and patches[157].get_hatch() == "////"
-    (bar,) = [ax for ax in fig.axes if ax not in (fig.axes[0], _inset(fig))]
-    assert bar.get_ylim() == pytest.approx((-0.5, 0.5))  # symmetric: |0,5| rounded up to 0,1
+    (bar,) = [ax for ax in fig.axes[1:] if ax.get_gid() != "hovedstaden"]
+    assert bar.get_xlim() == pytest.approx((-0.5, 0.5))  # symmetric: |0,5| rounded up to 0,1
     fig.canvas.draw()
-    ticks = [t.get_text() for t in bar.get_yticklabels() if t.get_text()]
-    assert "−0,4" in ticks and "0,4" in ticks
-    assert not any(re.search(r"\d\.\d", t) or "-" in t for t in ticks)
-    words = {t.get_text(): t.get_position()[1] for t in bar.texts}
-    assert words["fremgang"] > words["tilbagegang"]
+    ticks = [t.get_text() for t in bar.get_xticklabels() if t.get_text()]
+    assert ticks == ["−0,5", "0,0", "0,5"]  # true minus, decimal comma, symmetric
+    words = {t.get_text(): t.get_position()[0] for t in bar.texts}
+    assert words["fremgang ▶"] > words["◀ tilbagegang"]
     assert _legend_texts(fig) == ["færre end 3 besvarelser (1 kommune)", "ingen data (93 kommuner)"]
 
 

@@ -46,8 +46,9 @@ import shapely
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch, PathPatch
+from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
+from matplotlib.ticker import MaxNLocator
 
 from omstilling_analysis.plots.style import LEVEL_COLOURS, PALETTE, dk_axis
 from omstilling_analysis.score import INDEX, maturity_level
@@ -75,6 +76,8 @@ LON0, LAT0 = 10.5, 56.0
 EARTH_RADIUS_KM = 6371.0088
 #: Simplification tolerance (km): well under one pixel of a saved map (about 0.3 km).
 SIMPLIFY_KM = 0.05
+#: The capital area drawn enlarged beside the map: (west, south), (east, north) in degrees.
+CAPITAL_WINDOW = ((12.08, 55.55), (12.70, 55.90))
 
 Kind = Literal["index", "cluster", "change"]
 
@@ -90,6 +93,8 @@ _CHANGE_EDGE = "#A6A6A6"
 #: land (km); legend labels wrapped at this many characters.
 _FIGSIZE = (9.6, 7.4)
 _MAP_BOTTOM, _MAP_HEIGHT = 0.05, 0.87
+#: Top and height of the capital area's box (figure fractions).
+_CAPITAL_TOP, _CAPITAL_HEIGHT = 0.90, 0.36
 _MARGIN_KM = 6.0
 _WRAP = 46
 
@@ -134,6 +139,8 @@ class MapGeometry:
         counter-clockwise, holes clockwise, so any fill rule fills it right).
     names:
         Municipality code → short Danish name (as ``kommuner.csv``).
+    bounds:
+        Municipality code → ``(xmin, ymin, xmax, ymax)`` of its outline.
     main_bounds:
         ``(xmin, ymin, xmax, ymax)`` of every municipality but Bornholm.
     bornholm_bounds:
@@ -142,6 +149,7 @@ class MapGeometry:
 
     paths: Mapping[int, Path]
     names: Mapping[int, str]
+    bounds: Mapping[int, tuple[float, float, float, float]]
     main_bounds: tuple[float, float, float, float]
     bornholm_bounds: tuple[float, float, float, float]
 
@@ -201,6 +209,7 @@ def map_geometry() -> MapGeometry:
     return MapGeometry(
         paths=MappingProxyType(paths),
         names=MappingProxyType(names),
+        bounds=MappingProxyType(bounds),
         main_bounds=tuple(float(v) for v in main),
         bornholm_bounds=bounds[BORNHOLM],
     )
@@ -425,10 +434,14 @@ def plot_denmark_map(
 
     fig = Figure(figsize=_FIGSIZE)
     ax, inset, legend_x = _map_axes(fig, geometry)
+    capital, capital_codes = _capital_box(fig, ax, geometry, legend_x)
     edge = _CHANGE_EDGE if kind == "change" else _EDGE
     for code in sorted(known):
         target = inset if code == BORNHOLM else ax
         _add_municipality(target, geometry, code, looks[code], edge, highlight == code)
+        if code in capital_codes:
+            _add_municipality(capital, geometry, code, looks[code], edge, highlight == code)
+    below = _CAPITAL_TOP - _CAPITAL_HEIGHT
     ax.set_title(title if title is not None else _default_title(kind, wave), fontsize=13, pad=8)
 
     handles = [
@@ -438,14 +451,15 @@ def plot_denmark_map(
     ]  # fmt: skip
     legend = {"frameon": False, "fontsize": 9, "alignment": "left", "title_fontsize": 10}
     if norm is not None:
-        _change_colourbar(fig, norm, legend_x)
+        _change_colourbar(fig, norm, legend_x, below - 0.12)
         if handles:
-            fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(legend_x, 0.38), **legend)
+            anchor = (legend_x, below - 0.20)
+            fig.legend(handles=handles, loc="upper left", bbox_to_anchor=anchor, **legend)
     else:
         heading = "Modenhedsniveau" if kind == "index" else "Kommunetype"
         fig.legend(
-            handles=handles, loc="center left", bbox_to_anchor=(legend_x, 0.5), title=heading,
-            **legend,
+            handles=handles, loc="upper left", bbox_to_anchor=(legend_x, below - 0.03),
+            title=heading, **legend,
         )  # fmt: skip
     fig.text(0.01, 0.012, CREDIT, fontsize=7, color="#6B6B6B", ha="left", va="bottom")
     return fig
@@ -467,22 +481,59 @@ def _map_axes(fig: Figure, geometry: MapGeometry):
     return ax, _bornholm_box(ax, geometry), 0.02 + width + 0.03
 
 
-def _change_colourbar(fig: Figure, norm: Normalize, left: float) -> None:
-    """Vertical colour bar of the change map, its ends named (progress on top)."""
-    cax = fig.add_axes((left + 0.01, 0.45, 0.025, 0.40))
-    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=DIVERGING_CMAP), cax=cax)
-    bar.ax.yaxis.set_major_formatter(dk_axis(1))
+def _capital_box(fig: Figure, ax, geometry: MapGeometry, left: float):
+    """The capital area (:data:`CAPITAL_WINDOW`) enlarged at the top of the legend column, its
+    window marked on the main map; returns the axes and the codes drawn in it."""
+    (west, south), (east, north) = CAPITAL_WINDOW
+    (x0, x1), (y0, y1) = project(np.array([west, east]), np.array([south, north]))
+    fig_width, fig_height = fig.get_size_inches()
+    width = _CAPITAL_HEIGHT * fig_height * (x1 - x0) / (y1 - y0) / fig_width
+    box = fig.add_axes((left, _CAPITAL_TOP - _CAPITAL_HEIGHT, width, _CAPITAL_HEIGHT))
+    _frame_axes(box)
+    box.set_xlim(x0, x1)
+    box.set_ylim(y0, y1)
+    box.set_gid("hovedstaden")
+    box.set_title("Hovedstadsområdet", fontsize=9, loc="left", pad=3)
+    for spine in box.spines.values():
+        spine.set_edgecolor("#8C8C8C")
+        spine.set_linewidth(0.8)
+    window = Rectangle(
+        (x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#6B6B6B", linewidth=0.7, zorder=4
+    )
+    ax.add_artist(window)
+    codes = {
+        code
+        for code, (bx0, by0, bx1, by1) in geometry.bounds.items()
+        if code != BORNHOLM and bx0 < x1 and bx1 > x0 and by0 < y1 and by1 > y0
+    }
+    return box, codes
+
+
+def _change_colourbar(fig: Figure, norm: Normalize, left: float, bottom: float) -> None:
+    """Horizontal colour bar of the change map, its ends named (progress to the right)."""
+    cax = fig.add_axes((left, bottom, 0.28, 0.022))
+    bar = fig.colorbar(
+        ScalarMappable(norm=norm, cmap=DIVERGING_CMAP), cax=cax, orientation="horizontal"
+    )
+    bar.ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 5, 10], symmetric=True))
+    bar.ax.xaxis.set_major_formatter(dk_axis(1))
     bar.set_label("Ændring i modenhedsindeks (point)", fontsize=9)
     bar.ax.tick_params(labelsize=8)
     bar.outline.set_linewidth(0.5)
-    cax.text(0.0, 1.03, "fremgang", transform=cax.transAxes, ha="left", va="bottom", fontsize=9)
-    cax.text(0.0, -0.03, "tilbagegang", transform=cax.transAxes, ha="left", va="top", fontsize=9)
+    cax.text(0.0, 1.25, "◀ tilbagegang", transform=cax.transAxes, ha="left", va="bottom",
+             fontsize=9)  # fmt: skip
+    cax.text(1.0, 1.25, "fremgang ▶", transform=cax.transAxes, ha="right", va="bottom",
+             fontsize=9)  # fmt: skip
 
 
 def drawn_codes(fig: Figure) -> list[int]:
     """The municipality codes drawn on a map made by :func:`plot_denmark_map` (from the
     patches' ``gid``), main map and Bornholm's box together, ascending."""
-    every_axes = [*fig.axes, *(child for ax in fig.axes for child in ax.child_axes)]
+    every_axes = [
+        ax
+        for ax in [*fig.axes, *(child for ax in fig.axes for child in ax.child_axes)]
+        if ax.get_gid() != "hovedstaden"
+    ]
     codes = [
         int(patch.get_gid())
         for ax in every_axes
