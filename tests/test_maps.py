@@ -190,7 +190,7 @@ def test_suppressed_and_missing_are_hatched_and_counted(index_map):
     for code in (400, 825, 161):
         assert patches[code].get_hatch() == "////"
     for code in (153, 155, 157, 159):
-        assert patches[code].get_hatch() == "...."
+        assert patches[code].get_hatch() == ".."
     texts = _legend_texts(index_map)
     assert "færre end 3 besvarelser (3 kommuner)" in texts
     assert "ingen data (4 kommuner)" in texts
@@ -241,7 +241,7 @@ def test_thresholds_from_the_settings_move_the_bands_and_the_legend():
 def test_map_with_no_values_draws_every_municipality_as_no_data():
     fig = maps.plot_denmark_map(pd.Series(dtype=float), kind="index", wave=2020)
     assert maps.drawn_codes(fig) == CODES
-    assert {p.get_hatch() for p in _patches(fig).values()} == {"...."}
+    assert {p.get_hatch() for p in _patches(fig).values()} == {".."}
     assert png_bytes(fig)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -288,7 +288,7 @@ def test_change_map_is_diverging_and_centred_on_zero():
     assert up[2] > up[0] + 0.3  # blue: progress
     assert down[0] > down[2] + 0.3  # orange: decline
     assert zero[:3] == pytest.approx(to_rgba("#F2F2F2")[:3], abs=0.01)
-    assert patches[155].get_hatch() == "...." and patches[157].get_hatch() == "////"
+    assert patches[155].get_hatch() == ".." and patches[157].get_hatch() == "////"
     (bar,) = [ax for ax in fig.axes[1:] if ax.get_gid() != "hovedstaden"]
     assert bar.get_xlim() == pytest.approx((-0.5, 0.5))  # symmetric: |0,5| rounded up to 0,1
     fig.canvas.draw()

@@ -83,8 +83,9 @@ Kind = Literal["index", "cluster", "change"]
 
 #: Looks of the two kinds of municipality without a colour (face, hatch).
 _SUPPRESSED_LOOK = ("#D9D9D9", "////")
-_NO_DATA_LOOK = ("#F3F3F3", "....")
-_HATCH_COLOUR = "#8C8C8C"
+_NO_DATA_LOOK = ("#F4F4F4", "..")
+#: Hatch colour by hatch: the dots of "ingen data" lighter, as they may cover most of the map.
+_HATCH_COLOURS = {"////": "#8C8C8C", "..": "#A8A8A8"}
 _EDGE = "#FFFFFF"
 _EDGE_WIDTH = 0.35
 _HIGHLIGHT_WIDTH = 2.2
@@ -232,6 +233,19 @@ def _kommuner(n: int) -> str:
     return f"{n} kommune" if n == 1 else f"{n} kommuner"
 
 
+def _wrap(label: str) -> str:
+    r"""A legend label wrapped at :data:`_WRAP` characters, its count ``(n kommuner)`` kept whole.
+
+    >>> _wrap("1. Høj modenhed, relativt svag strategi og et langt navn (7 kommuner)")
+    '1. Høj modenhed, relativt svag strategi og et\nlangt navn (7 kommuner)'
+    """
+    head, bracket, count = label.rpartition(" (")
+    if not bracket:
+        return textwrap.fill(label, _WRAP)
+    tail = f"({count}".replace(" ", "\u00a0")  # textwrap breaks at ASCII spaces only
+    return textwrap.fill(f"{head} {tail}", _WRAP).replace("\u00a0", " ")
+
+
 def cluster_colour(number: int) -> str:
     """The fill of type (cluster) ``number`` (1, 2, …): :data:`PALETTE` in order, black left out
     (it would hide the boundaries); aligned type numbers keep their colour from wave to wave.
@@ -309,7 +323,7 @@ def _add_municipality(
         edgecolor="#000000" if highlight else edge,
         linewidth=_HIGHLIGHT_WIDTH if highlight else _EDGE_WIDTH,
         hatch=hatch,
-        hatchcolor=_HATCH_COLOUR,
+        hatchcolor=_HATCH_COLOURS.get(hatch, "#8C8C8C"),
         zorder=3 if highlight else 2,
         gid=str(code),
         label=geometry.names[code],
@@ -445,8 +459,8 @@ def plot_denmark_map(
     ax.set_title(title if title is not None else _default_title(kind, wave), fontsize=13, pad=8)
 
     handles = [
-        Patch(facecolor=c.face, hatch=c.hatch, hatchcolor=_HATCH_COLOUR, edgecolor="#BDBDBD",
-              linewidth=0.5, label=textwrap.fill(c.label, _WRAP))
+        Patch(facecolor=c.face, hatch=c.hatch, hatchcolor=_HATCH_COLOURS.get(c.hatch, "#8C8C8C"),
+              edgecolor="#BDBDBD", linewidth=0.5, label=_wrap(c.label))
         for c in [*classes, *(m for m in missing if m.codes)]
     ]  # fmt: skip
     legend = {"frameon": False, "fontsize": 9, "alignment": "left", "title_fontsize": 10}
