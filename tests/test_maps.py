@@ -218,6 +218,17 @@ def test_highlighted_municipality_has_the_thickest_outline(index_map):
     assert patches[461].get_edgecolor() == pytest.approx(to_rgba("black"))
 
 
+def test_highlight_shows_in_bornholms_box_and_in_the_capital_area():
+    fig = maps.plot_denmark_map(pd.Series({400: 3.0}), kind="index", wave=2024, highlight=400)
+    (bornholm,) = _inset(fig).patches
+    assert bornholm.get_gid() == "400"
+    assert bornholm.get_linewidth() > 5 * _patches(fig)[101].get_linewidth()
+    fig = maps.plot_denmark_map(pd.Series({147: 3.0}), kind="index", wave=2024, highlight=147)
+    main, enlarged = _patches(fig)[147], _patches_of([_capital(fig)])[147]
+    assert main is not enlarged
+    assert main.get_linewidth() == enlarged.get_linewidth() > 5 * _patches(fig)[101].get_linewidth()
+
+
 def test_credit_line_is_on_the_figure(index_map):
     texts = [t.get_text() for t in index_map.texts]
     assert "Kommunegrænser: Styrelsen for Dataforsyning og Infrastruktur (DAGI)" in texts

@@ -6,7 +6,11 @@ latitude) are read once (:func:`map_geometry`, cached) and turned into one
 :func:`project`). Each municipality is drawn as one :class:`~matplotlib.patches.PathPatch` whose
 ``gid`` is its municipality code, so a figure can be inspected (and tested) municipality by
 municipality. Bornholm (code 400) is drawn in a box in the upper right (east) corner of the
-main map, on the same scale, as Danish maps do.
+main map, on the same scale, as Danish maps do, and the capital area (``CAPITAL_WINDOW``,
+about 40 × 40 km around København, where some twenty municipalities would be specks) is
+drawn again, enlarged about four times, in a box above the legend; its window is marked on the
+main map. Suppressed municipalities (fewer than three respondents) are hatched ``////`` in
+grey, those without data dotted, and both are counted in the legend.
 
 Why shapely and matplotlib patches rather than geopandas: a map of 98 fixed polygons needs no
 spatial database, no coordinate-reference library and no GDAL. shapely (a small, well-kept
@@ -56,7 +60,7 @@ from omstilling_analysis.settings import Settings
 from omstilling_analysis.text import dk_number, level_names
 
 __all__ = [
-    "BORNHOLM", "CREDIT", "DIVERGING_CMAP", "MapGeometry", "cluster_colour", "drawn_codes",
+    "BORNHOLM", "CAPITAL_WINDOW", "CREDIT", "DIVERGING_CMAP", "MapGeometry", "cluster_colour", "drawn_codes",
     "map_figures", "map_geometry", "plot_denmark_map", "project",
 ]  # fmt: skip
 
@@ -412,7 +416,8 @@ def plot_denmark_map(
     -------
     matplotlib.figure.Figure
         The main map is ``fig.axes[0]``; Bornholm's box is its inset axes (in
-        ``fig.axes[0].child_axes``) with gid ``"bornholm"``. Every municipality is one ``PathPatch`` with its code as ``gid``.
+        ``fig.axes[0].child_axes``) with gid ``"bornholm"``; the enlarged capital area is an
+        axes of the figure with gid ``"hovedstaden"`` (its municipalities drawn a second time). Every municipality is one ``PathPatch`` with its code as ``gid``.
     """
     if kind not in ("index", "cluster", "change"):
         raise ValueError(f"ukendt korttype {kind!r}; vælg index, cluster eller change")
