@@ -307,7 +307,10 @@ def test_change_map_is_diverging_and_centred_on_zero():
     assert ticks == ["−0,5", "0,0", "0,5"]  # true minus, decimal comma, symmetric
     words = {t.get_text(): t.get_position()[0] for t in bar.texts}
     assert words["fremgang ▶"] > words["◀ tilbagegang"]
-    assert _legend_texts(fig) == ["færre end 3 besvarelser (1 kommune)", "ingen data (93 kommuner)"]
+    assert _legend_texts(fig) == [
+        "færre end 3 besvarelser (1 kommune)",
+        "ingen data (93 kommuner)",
+    ]
 
 
 # --------------------------------------------------------------------------- the run's maps

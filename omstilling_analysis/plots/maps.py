@@ -60,8 +60,8 @@ from omstilling_analysis.settings import Settings
 from omstilling_analysis.text import dk_number, level_names
 
 __all__ = [
-    "BORNHOLM", "CAPITAL_WINDOW", "CREDIT", "DIVERGING_CMAP", "MapGeometry", "cluster_colour", "drawn_codes",
-    "map_figures", "map_geometry", "plot_denmark_map", "project",
+    "BORNHOLM", "CAPITAL_WINDOW", "CREDIT", "DIVERGING_CMAP", "MapGeometry", "cluster_colour",
+    "drawn_codes", "map_figures", "map_geometry", "plot_denmark_map", "project",
 ]  # fmt: skip
 
 #: Municipality code of Bornholm, drawn in its own box.
@@ -112,7 +112,7 @@ def project(lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np.ndarra
 
     An equirectangular projection with its standard parallel through the middle of Denmark:
 
-    .. math:: x = R\\,(\\lambda - \\lambda_0)\\cos\\varphi_0, \\qquad y = R\\,(\\varphi - \\varphi_0)
+    .. math:: x = R(\\lambda - \\lambda_0)\\cos\\varphi_0, \\qquad y = R\\,(\\varphi - \\varphi_0)
 
     with :math:`\\lambda_0 = 10.5°`, :math:`\\varphi_0 = 56°` (in radians) and the mean Earth
     radius :math:`R` = 6371 km. East-west distances are true at 56° N and off by less than 4 %
@@ -262,13 +262,23 @@ def cluster_colour(number: int) -> str:
 
 
 def _level_labels(thresholds: Sequence[float]) -> list[str]:
-    """Danish level names with their index ranges (decimal comma)."""
+    """Danish level names with their index ranges (decimal comma; two decimals when a bound
+    needs them).
+
+    >>> _level_labels((1.8, 2.6, 3.4, 4.25))[3:]
+    ['Integreret: 3,40 til under 4,25', 'Førende: 4,25 og derover']
+    """
     names = level_names()
     bounds = [float(t) for t in thresholds]
-    labels = [f"{names[1]}: under {dk_number(bounds[0], 1)}"]
+    decimals = 1 if all(abs(round(b, 1) - b) < 1e-9 for b in bounds) else 2
+
+    def number(value: float) -> str:
+        return dk_number(value, decimals)
+
+    labels = [f"{names[1]}: under {number(bounds[0])}"]
     for level, (low, high) in enumerate(zip(bounds[:-1], bounds[1:], strict=True), start=2):
-        labels.append(f"{names[level]}: {dk_number(low, 1)} til under {dk_number(high, 1)}")
-    labels.append(f"{names[5]}: {dk_number(bounds[-1], 1)} og derover")
+        labels.append(f"{names[level]}: {number(low)} til under {number(high)}")
+    labels.append(f"{names[5]}: {number(bounds[-1])} og derover")
     return labels
 
 
@@ -417,7 +427,8 @@ def plot_denmark_map(
     matplotlib.figure.Figure
         The main map is ``fig.axes[0]``; Bornholm's box is its inset axes (in
         ``fig.axes[0].child_axes``) with gid ``"bornholm"``; the enlarged capital area is an
-        axes of the figure with gid ``"hovedstaden"`` (its municipalities drawn a second time). Every municipality is one ``PathPatch`` with its code as ``gid``.
+        axes of the figure with gid ``"hovedstaden"`` (its municipalities drawn a second
+        time). Every municipality is one ``PathPatch`` with its code as ``gid``.
     """
     if kind not in ("index", "cluster", "change"):
         raise ValueError(f"ukendt korttype {kind!r}; vælg index, cluster eller change")
