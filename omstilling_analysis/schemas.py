@@ -5,8 +5,11 @@ of the codebook, ``kommunekode`` an ``int64`` among the 98 codes of
 :func:`omstilling_analysis.reference.municipalities`), the range of its values (scores in
 [1, 5], p-values in [0, 1], counts >= 0, levels 1-5), the keys that must be unique, where a
 missing value is legitimate, and the rules that tie columns together (a level without an index,
-a cluster without a reason, ...). Tables with families of per-theme columns are ``strict=False``
-and match the families by regular expression (``<TEMA>_n``, ``<TEMA>_se``, ...).
+a cluster without a reason, ...). The tables of load and clean, and ``respondentscorer``, are
+``strict``: no other column (so no ``email``, ``name`` or free text) may be there. The tables of
+the analyses allow further columns (``strict=False``), and match families of per-theme columns by
+regular expression (``<TEMA>_n``, ``<TEMA>_se``, ...); ``besvarelser`` matches its item columns
+so.
 
 :data:`SCHEMAS` maps each output file of a run (the keys of ``RunResult.tables``) to its model;
 :func:`validate_frame` checks one frame and :func:`validate_tables` every frame of a run at
@@ -42,26 +45,11 @@ from omstilling_analysis import reference, text
 from omstilling_analysis.settings import Settings
 
 __all__ = [
-    "SCHEMAS",
-    "Benchmarks",
-    "Changes",
-    "ClusterAssignments",
-    "ClusterProfiles",
-    "DataQuality",
-    "Effects",
-    "LeftOutRows",
-    "MunicipalityScores",
-    "Outcomes",
-    "PublishedMunicipalityScores",
-    "Ranks",
-    "Reliability",
-    "RespondentScores",
-    "Responses",
-    "SchemaFailure",
-    "SchemaValidationError",
-    "validate_frame",
-    "validate_tables",
-]
+    "SCHEMAS", "Benchmarks", "Changes", "ClusterAssignments", "ClusterProfiles", "DataQuality",
+    "Effects", "LeftOutRows", "MunicipalityScores", "Outcomes", "PublishedMunicipalityScores",
+    "Ranks", "Reliability", "RespondentScores", "Responses", "SchemaFailure",
+    "SchemaValidationError", "validate_frame", "validate_tables",
+]  # fmt: skip
 
 #: Slack of the equalities and orderings between computed floats.
 TOLERANCE = 1e-9
@@ -73,8 +61,6 @@ ITEM_PATTERN = rf"^({_THEMES})_\d{{2}}$"
 THEME_N_PATTERN = rf"^({_THEMES})_n$"
 THEME_SE_PATTERN = rf"^({_THEMES})_se$"
 THEME_CI_PATTERN = rf"^({_THEMES})_ci_(lav|hoej)$"
-#: Columns that would carry personal data (contract §3); no table may have them.
-PERSONAL_COLUMNS = ("email", "name", "kommenta", "responde")
 
 
 # --------------------------------------------------------------------------- field helpers
@@ -90,13 +76,9 @@ def _score(**kwargs) -> pa.Field:
     return pa.Field(ge=1, le=5, **kwargs)
 
 
-def _share(**kwargs) -> pa.Field:
-    """A probability or share in [0, 1]."""
-    return pa.Field(ge=0, le=1, **kwargs)
-
-
-def _count(**kwargs) -> pa.Field:
-    return pa.Field(ge=0, **kwargs)
+def _optional(**kwargs) -> pa.Field:
+    """A column checked when present, missing values allowed."""
+    return pa.Field(nullable=True, required=False, **kwargs)
 
 
 def _ordered(low: pd.Series, high: pd.Series) -> pd.Series:
@@ -105,12 +87,16 @@ def _ordered(low: pd.Series, high: pd.Series) -> pd.Series:
     return (low <= high + TOLERANCE) | low.isna() | high.isna()
 
 
+def _chain(frame: pd.DataFrame, *columns: str) -> pd.Series:
+    """``frame[a] <= frame[b] <= ...`` row by row (:func:`_ordered` on each neighbouring pair)."""
+    ok = pd.Series(True, index=frame.index)
+    for low, high in zip(columns, columns[1:], strict=False):
+        ok &= _ordered(frame[low], frame[high])
+    return ok
+
+
 def _same_missing(a: pd.Series, b: pd.Series) -> pd.Series:
     return a.isna() == b.isna()
-
-
-def _known_municipality(codes: pd.Series) -> pd.Series:
-    return codes.isin(reference.municipalities()["kommunekode"])
 
 
 def _measures() -> list[str]:
@@ -129,10 +115,7 @@ class _Municipality(pa.DataFrameModel):
 
     @pa.check("kommunekode", name="kendt_kommunekode", error="en af de 98 kommunekoder")
     def _kommunekode_known(cls, codes: Series[int]) -> Series[bool]:
-        return _known_municipality(codes)
-
-    class Config:
-        strict = False
+        return codes.isin(reference.municipalities()["kommunekode"])
 
 
 class _WaveMunicipality(_Municipality):
@@ -141,8 +124,8 @@ class _WaveMunicipality(_Municipality):
     boelge: Series[int] = _wave()
 
 
-class _ThemeScores(_WaveMunicipality):
-    """The six theme scores, each in [1, 5] and missing where there is no score."""
+class _Themes(pa.DataFrameModel):
+    """The six theme scores (or means of them), each in [1, 5], missing where there is none."""
 
     BOR: Series[float] = _score(nullable=True)
     STR: Series[float] = _score(nullable=True)
@@ -150,6 +133,10 @@ class _ThemeScores(_WaveMunicipality):
     STY: Series[float] = _score(nullable=True)
     TEK: Series[float] = _score(nullable=True)
     DAT: Series[float] = _score(nullable=True)
+
+
+class _ThemeScores(_WaveMunicipality, _Themes):
+    """Theme scores per wave and municipality."""
 
 
 # --------------------------------------------------------------------------- load and clean
@@ -191,11 +178,8 @@ class Responses(_WaveMunicipality):
         items = [item for item in reference.all_items() if item in frame.columns]
         return frame[items].notna().any(axis=1)
 
-    @pa.dataframe_check(error="ingen kolonne med personoplysninger")
-    def _no_personal_columns(cls, frame: pd.DataFrame) -> bool:
-        return not set(PERSONAL_COLUMNS) & {str(c).lower() for c in frame.columns}
-
     class Config:
+        strict = True
         unique = ["kilde", "kilde_raekke"]
 
 
@@ -214,7 +198,7 @@ class LeftOutRows(pa.DataFrameModel):
         return reasons.isin(REASONS)
 
     class Config:
-        strict = False
+        strict = True
         unique = ["kilde", "kilde_raekke"]
 
 
@@ -236,7 +220,7 @@ class DataQuality(pa.DataFrameModel):
         return ~values.astype(str).str.contains("@", regex=False)
 
     class Config:
-        strict = False
+        strict = True
 
 
 class Outcomes(_Municipality):
@@ -244,13 +228,14 @@ class Outcomes(_Municipality):
     year, unknown codes and repeated municipality-years already taken out."""
 
     aar: Series[int]
-    piloter_igangsat: Series[float] = _count(nullable=True)
-    piloter_i_drift: Series[float] = _count(nullable=True)
-    piloter_skaleret: Series[float] = _count(nullable=True)
+    piloter_igangsat: Series[float] = pa.Field(ge=0, nullable=True)
+    piloter_i_drift: Series[float] = pa.Field(ge=0, nullable=True)
+    piloter_skaleret: Series[float] = pa.Field(ge=0, nullable=True)
     gevinst_mio_kr: Series[float] = pa.Field(nullable=True)
     digital_selvbetjening_pct: Series[float] = pa.Field(ge=0, le=100, nullable=True)
 
     class Config:
+        strict = True
         unique = ["kommunekode", "aar"]
 
 
@@ -261,6 +246,9 @@ class RespondentScores(_ThemeScores):
     """``respondentscorer.parquet``: the six theme scores of each counted response."""
 
     respondent_key: Series[str] = pa.Field(unique=True)
+
+    class Config:
+        strict = True
 
 
 class _MunicipalityScoreColumns(_ThemeScores):
@@ -313,7 +301,7 @@ class _MunicipalityScoreColumns(_ThemeScores):
         for measure in _measures():
             low, high = f"{measure}_ci_lav", f"{measure}_ci_hoej"
             if low in frame.columns and high in frame.columns:
-                ok &= _ordered(frame[low], frame[measure]) & _ordered(frame[measure], frame[high])
+                ok &= _chain(frame, low, measure, high)
         return ok
 
     class Config:
@@ -398,22 +386,14 @@ class Benchmarks(pa.DataFrameModel):
 
     @pa.dataframe_check(error="minimum <= kvartil_1 <= median <= kvartil_3 <= maksimum")
     def _quantiles_ordered(cls, frame: pd.DataFrame) -> pd.Series:
-        order = ["minimum", "kvartil_1", "median", "kvartil_3", "maksimum"]
-        ok = pd.Series(True, index=frame.index)
-        for low, high in zip(order, order[1:], strict=False):
-            ok &= _ordered(frame[low], frame[high])
-        return (
-            ok
-            & _ordered(frame["minimum"], frame["gennemsnit"])
-            & _ordered(frame["gennemsnit"], frame["maksimum"])
-        )
+        quartiles = _chain(frame, "minimum", "kvartil_1", "median", "kvartil_3", "maksimum")
+        return quartiles & _chain(frame, "minimum", "gennemsnit", "maksimum")
 
     @pa.dataframe_check(error="n_respondenter mindst n_kommuner")
     def _respondents_per_municipality(cls, frame: pd.DataFrame) -> pd.Series:
         return frame["n_respondenter"] >= frame["n_kommuner"]
 
     class Config:
-        strict = False
         unique = ["boelge", "niveau", "omraade", "maal"]
 
 
@@ -427,8 +407,8 @@ class Ranks(_WaveMunicipality):
     rang_p95: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True)
     indeks_ci_lav: Series[float] = _score(nullable=True)
     indeks_ci_hoej: Series[float] = _score(nullable=True)
-    n_kommuner: Series[int] = _count()
-    n_bootstrap: Series[int] = _count()
+    n_kommuner: Series[int] = pa.Field(ge=0)
+    n_bootstrap: Series[int] = pa.Field(ge=0)
 
     @pa.dataframe_check(error="rang mangler netop når modenhedsindeks mangler")
     def _rank_with_index(cls, frame: pd.DataFrame) -> pd.Series:
@@ -443,8 +423,8 @@ class Ranks(_WaveMunicipality):
 
     @pa.dataframe_check(error="rang_p05 <= rang_p95 og indeks_ci_lav <= indeks_ci_hoej")
     def _intervals_ordered(cls, frame: pd.DataFrame) -> pd.Series:
-        return _ordered(frame["rang_p05"], frame["rang_p95"]) & _ordered(
-            frame["indeks_ci_lav"], frame["indeks_ci_hoej"]
+        return _chain(frame, "rang_p05", "rang_p95") & _chain(
+            frame, "indeks_ci_lav", "indeks_ci_hoej"
         )
 
     class Config:
@@ -467,22 +447,20 @@ class Changes(_WaveMunicipality):
     se: Series[float] = pa.Field(ge=0, nullable=True)
     ci_lav: Series[float] = pa.Field(nullable=True)
     ci_hoej: Series[float] = pa.Field(nullable=True)
-    p: Series[float] = _share(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
     # Optional (being added): numeric dtypes are coerced, so int64, Int64 or float64 all fit.
-    df: Series[float] = pa.Field(ge=0, nullable=True, required=False, coerce=True)
-    n: Series[float] = pa.Field(ge=0, nullable=True, required=False, coerce=True)
-    forrige_n: Series[float] = pa.Field(ge=0, nullable=True, required=False, coerce=True)
-    aendring_faelles: Series[float] = pa.Field(ge=-4, le=4, nullable=True, required=False)
-    se_faelles: Series[float] = pa.Field(ge=0, nullable=True, required=False)
-    ci_lav_faelles: Series[float] = pa.Field(nullable=True, required=False)
-    ci_hoej_faelles: Series[float] = pa.Field(nullable=True, required=False)
-    p_faelles: Series[float] = _share(nullable=True, required=False)
-    df_faelles: Series[float] = pa.Field(ge=0, nullable=True, required=False, coerce=True)
-    samme_spoergsmaal: Series[pd.BooleanDtype] = pa.Field(
-        nullable=True, required=False, coerce=True
-    )
-    vist: Series[pd.BooleanDtype] = pa.Field(nullable=True, required=False, coerce=True)
-    sikker_aendring: Series[pd.BooleanDtype] = pa.Field(nullable=True, required=False, coerce=True)
+    df: Series[float] = _optional(ge=0, coerce=True)
+    n: Series[float] = _optional(ge=0, coerce=True)
+    forrige_n: Series[float] = _optional(ge=0, coerce=True)
+    aendring_faelles: Series[float] = _optional(ge=-4, le=4)
+    se_faelles: Series[float] = _optional(ge=0)
+    ci_lav_faelles: Series[float] = _optional()
+    ci_hoej_faelles: Series[float] = _optional()
+    p_faelles: Series[float] = _optional(ge=0, le=1)
+    df_faelles: Series[float] = _optional(ge=0, coerce=True)
+    samme_spoergsmaal: Series[pd.BooleanDtype] = _optional(coerce=True)
+    vist: Series[pd.BooleanDtype] = _optional(coerce=True)
+    sikker_aendring: Series[pd.BooleanDtype] = _optional(coerce=True)
 
     @pa.check("maal", name="kendt_maal", error="et tema eller modenhedsindeks")
     def _known_measure(cls, measures: Series[str]) -> Series[bool]:
@@ -500,13 +478,9 @@ class Changes(_WaveMunicipality):
 
     @pa.dataframe_check(error="ci_lav <= aendring <= ci_hoej")
     def _change_within_interval(cls, frame: pd.DataFrame) -> pd.Series:
-        ok = _ordered(frame["ci_lav"], frame["aendring"]) & _ordered(
-            frame["aendring"], frame["ci_hoej"]
-        )
-        if {"ci_lav_faelles", "aendring_faelles", "ci_hoej_faelles"} <= set(frame.columns):
-            ok &= _ordered(frame["ci_lav_faelles"], frame["aendring_faelles"])
-            ok &= _ordered(frame["aendring_faelles"], frame["ci_hoej_faelles"])
-        return ok
+        ok = _chain(frame, "ci_lav", "aendring", "ci_hoej")
+        common = ["ci_lav_faelles", "aendring_faelles", "ci_hoej_faelles"]
+        return ok & _chain(frame, *common) if set(common) <= set(frame.columns) else ok
 
     class Config:
         unique = ["boelge", "kommunekode", "maal"]
@@ -521,21 +495,20 @@ class Reliability(pa.DataFrameModel):
 
     boelge: Series[int] = _wave()
     tema: Series[str] = pa.Field(isin=reference.theme_codes())
-    n: Series[int] = _count()
+    n: Series[int] = pa.Field(ge=0)
     k: Series[int] = pa.Field(ge=1, required=False)
     alpha: Series[float] = pa.Field(le=1, nullable=True)
-    alpha_std: Series[float] = pa.Field(le=1, nullable=True, required=False)
+    alpha_std: Series[float] = _optional(le=1)
     alpha_ci_lav: Series[float] = pa.Field(le=1, nullable=True)
     alpha_ci_hoej: Series[float] = pa.Field(le=1, nullable=True)
     omega: Series[float] = pa.Field(le=1, nullable=True)
-    gns_inter_item_r: Series[float] = pa.Field(ge=-1, le=1, nullable=True, required=False)
+    gns_inter_item_r: Series[float] = _optional(ge=-1, le=1)
 
     @pa.dataframe_check(error="alpha_ci_lav <= alpha_ci_hoej")
     def _interval_ordered(cls, frame: pd.DataFrame) -> pd.Series:
-        return _ordered(frame["alpha_ci_lav"], frame["alpha_ci_hoej"])
+        return _chain(frame, "alpha_ci_lav", "alpha_ci_hoej")
 
     class Config:
-        strict = False
         unique = ["boelge", "tema"]
 
 
@@ -548,7 +521,7 @@ class ClusterAssignments(_WaveMunicipality):
 
     klynge: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True)
     klyngenavn: Series[str] = pa.Field(nullable=True)
-    sikkerhed: Series[float] = _share(nullable=True)
+    sikkerhed: Series[float] = pa.Field(ge=0, le=1, nullable=True)
     aarsag: Series[str] = pa.Field(nullable=True)
 
     @pa.dataframe_check(error="enten en klynge med navn eller en årsag")
@@ -564,7 +537,7 @@ class ClusterAssignments(_WaveMunicipality):
         unique = ["boelge", "kommunekode"]
 
 
-class ClusterProfiles(pa.DataFrameModel):
+class ClusterProfiles(_Themes):
     """``klyngeprofiler.csv``: one row per cluster × wave, its size, mean raw theme scores and
     index (scale 1-5), mean standardised scores (``<TEMA>_z``) and bootstrap stability."""
 
@@ -572,16 +545,10 @@ class ClusterProfiles(pa.DataFrameModel):
     klynge: Series[pd.Int64Dtype] = pa.Field(ge=1)
     klyngenavn: Series[str]
     antal_kommuner: Series[int] = pa.Field(ge=1)
-    BOR: Series[float] = _score(nullable=True)
-    STR: Series[float] = _score(nullable=True)
-    FOR: Series[float] = _score(nullable=True)
-    STY: Series[float] = _score(nullable=True)
-    TEK: Series[float] = _score(nullable=True)
-    DAT: Series[float] = _score(nullable=True)
     modenhedsindeks: Series[float] = _score(nullable=True)
     theme_z: Series[float] = pa.Field(alias=rf"^({_THEMES})_z$", regex=True, nullable=True)
-    jaccard: Series[float] = _share(nullable=True)
-    andel_oploest: Series[float] = _share(nullable=True, required=False)
+    jaccard: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    andel_oploest: Series[float] = _optional(ge=0, le=1)
     stabil: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     ari_bootstrap: Series[float] = pa.Field(ge=-1, le=1, nullable=True)
 
@@ -594,7 +561,6 @@ class ClusterProfiles(pa.DataFrameModel):
         return (stable == expected).fillna(False) | (stable.isna() & frame["jaccard"].isna())
 
     class Config:
-        strict = False
         unique = ["boelge", "klynge"]
 
 
@@ -615,8 +581,8 @@ class Effects(pa.DataFrameModel):
     estimat: Series[float] = pa.Field(nullable=True)
     ci_lav: Series[float] = pa.Field(nullable=True)
     ci_hoej: Series[float] = pa.Field(nullable=True)
-    p: Series[float] = _share(nullable=True)
-    p_justeret: Series[float] = _share(nullable=True)
+    p: Series[float] = pa.Field(ge=0, le=1, nullable=True)
+    p_justeret: Series[float] = pa.Field(ge=0, le=1, nullable=True)
     n: Series[int] = pa.Field(ge=1)
     model: Series[str]
     r2: Series[float] = pa.Field(le=1, nullable=True)
@@ -634,18 +600,14 @@ class Effects(pa.DataFrameModel):
 
     @pa.dataframe_check(error="ci_lav <= estimat <= ci_hoej")
     def _estimate_within_interval(cls, frame: pd.DataFrame) -> pd.Series:
-        return _ordered(frame["ci_lav"], frame["estimat"]) & _ordered(
-            frame["estimat"], frame["ci_hoej"]
-        )
+        return _chain(frame, "ci_lav", "estimat", "ci_hoej")
 
     @pa.dataframe_check(error="p_justeret >= p (Benjamini-Hochberg)")
     def _adjusted_not_smaller(cls, frame: pd.DataFrame) -> pd.Series:
-        return _ordered(frame["p"], frame["p_justeret"]) & _same_missing(
-            frame["p"], frame["p_justeret"]
-        )
+        both = _same_missing(frame["p"], frame["p_justeret"])
+        return _chain(frame, "p", "p_justeret") & both
 
     class Config:
-        strict = False
         unique = ["boelge", "udfald", "tema"]
 
 
@@ -671,24 +633,13 @@ SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
 
 @dataclass(frozen=True)
 class SchemaFailure:
-    """One broken rule of one table: no cell value, only where it breaks.
+    """One broken rule of one table: where it breaks, never a cell's value.
 
-    Attributes
-    ----------
-    table : str
-        The output file name, or the model's name when validated by model.
-    column : str or None
-        The column, or ``None`` for a rule on the whole table or on several columns.
-    check : str
-        The rule: pandera's name (``greater_than_or_equal_to(1)``, ``dtype('int64')``,
-        ``column_in_dataframe``, ...) or the Danish description of a table rule.
-    n_rows : int
-        How many rows break it (0 for a rule on the table or column as such: a missing column,
-        a wrong dtype).
-    rows : tuple of int
-        The index labels of the first failing rows (at most 10).
-    detail : str
-        For a wrong dtype, the dtype found; otherwise empty.
+    ``column`` is ``None`` for a rule on the whole table or on several columns; ``check`` is
+    pandera's name of the rule (``greater_than_or_equal_to(1)``, ``dtype('int64')``,
+    ``column_in_dataframe``) or the Danish description of a table rule; ``n_rows`` counts the
+    rows that break it (0 for a missing column or a wrong dtype), ``rows`` holds the index labels
+    of the first 10; ``detail`` is the dtype found where another is required.
     """
 
     table: str
@@ -704,7 +655,7 @@ class SchemaFailure:
         line = f"{self.table}: {where}: {_danish_rule(self.check, self.detail)}"
         if self.n_rows:
             shown = ", ".join(str(r) for r in self.rows)
-            line += f": {self.n_rows} {'række' if self.n_rows == 1 else 'rækker'} (række {shown}"
+            line += f": {self.n_rows} {'række' if self.n_rows == 1 else 'rækker'} (indeks {shown}"
             line += ", …)" if self.n_rows > len(self.rows) else ")"
         return line
 
@@ -714,34 +665,22 @@ _RULES = {
     "not_nullable": "må ikke mangle",
     "field_uniqueness": "værdierne skal være forskellige",
     "multiple_fields_uniqueness": "nøglen skal være entydig",
-    "column_in_schema": "kolonnen er ikke i skemaet",
+    "isin": "skal være en af de tilladte værdier",
+    "str_matches": "teksten har ikke den krævede form",
+    "str_length": "teksten har ikke den krævede længde",
 }
-_BOUNDS = {
-    "greater_than_or_equal_to": ">=",
-    "less_than_or_equal_to": "<=",
-    "greater_than": ">",
-    "less_than": "<",
-}
+_BOUNDS = {"greater_than_or_equal_to": ">=", "less_than_or_equal_to": "<="}
 
 
 def _danish_rule(check: str, detail: str = "") -> str:
     """pandera's name of a built-in check in Danish; a table rule is Danish already."""
-    if check in _RULES:
-        return _RULES[check]
     name, _, argument = check.partition("(")
-    argument = argument.rstrip(")")
+    argument = argument.rstrip(")").strip("'").replace(".", ",")
     if name in ("dtype", "coerce_dtype"):
-        found = f" (har {detail})" if detail else ""
-        return f"skal have typen {argument.strip(chr(39))}{found}"
+        return f"skal have typen {argument}" + (f" (har {detail})" if detail else "")
     if name in _BOUNDS:
-        return f"skal være {_BOUNDS[name]} {argument.replace('.', ',')}"
-    if name == "in_range":
-        return f"skal ligge i [{argument.replace(', ', '; ').replace('.', ',')}]"
-    if name == "isin":
-        return "skal være en af de tilladte værdier"
-    if name in ("str_matches", "str_length"):
-        return "teksten har ikke den krævede form"
-    return check
+        return f"skal være {_BOUNDS[name]} {argument}"
+    return _RULES.get(name, check)
 
 
 class SchemaValidationError(ValueError):
@@ -760,40 +699,21 @@ _MAX_ROWS = 10
 
 
 def _failures(table: str, cases: pd.DataFrame, frame: pd.DataFrame) -> list[SchemaFailure]:
-    """pandera's failure cases summarised per (column, check), without the failing values.
-
-    Only what is no cell value is kept as detail: the name of a missing column and the dtype
-    the frame has where another is required.
-    """
-    cases = cases.assign(
-        column=cases["column"].astype(object).where(cases["column"].notna(), None),
-        check=cases["check"].astype(str),
-    )
+    """pandera's failure cases summarised per (column, check), without the failing values."""
+    cases = cases.assign(column=cases["column"].astype(object), check=cases["check"].astype(str))
     missing = cases["check"] == _MISSING_COLUMN
     # A missing column is named by its failure case (the column is the schema's name there).
     cases.loc[missing, "column"] = cases.loc[missing, "failure_case"].astype(str)
-    table_wide = (cases["schema_context"] == "DataFrameSchema") & ~missing
-    table_wide &= ~cases["check"].str.match(_DTYPE_CHECK)
+    column_wide = missing | cases["check"].str.match(_DTYPE_CHECK)
     # A table rule is reported once per row, not once per cell of the row.
-    cases.loc[table_wide, "column"] = None
+    cases.loc[(cases["schema_context"] == "DataFrameSchema") & ~column_wide, "column"] = ""
     failures = []
-    for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
-        column = None if column is None or column != column else str(column)
-        column_wide = check == _MISSING_COLUMN or bool(_DTYPE_CHECK.match(check))
-        rows = [] if column_wide else list(pd.unique(group["index"].dropna()))
-        detail = ""
-        if _DTYPE_CHECK.match(check) and column in frame.columns:
-            detail = str(frame[column].dtype)
-        failures.append(
-            SchemaFailure(
-                table=table,
-                column=column,
-                check=check,
-                n_rows=len(rows),
-                rows=tuple(int(r) if isinstance(r, np.integer) else r for r in rows[:_MAX_ROWS]),
-                detail=detail,
-            )
-        )
+    for (column, check), group in cases.fillna({"column": ""}).groupby(["column", "check"]):
+        rows = [] if column_wide[group.index].any() else pd.unique(group["index"].dropna())
+        typed = _DTYPE_CHECK.match(check) and column in frame.columns
+        dtype = str(frame[column].dtype) if typed else ""
+        labels = tuple(int(r) if isinstance(r, np.integer) else r for r in rows[:_MAX_ROWS])
+        failures.append(SchemaFailure(table, column or None, check, len(rows), labels, dtype))
     return failures
 
 
@@ -814,39 +734,20 @@ def _typed_if_empty(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataF
     return frame.astype(dtypes) if dtypes else frame
 
 
-def _model_of(name_or_model: str | type[pa.DataFrameModel]) -> tuple[str, type[pa.DataFrameModel]]:
-    if isinstance(name_or_model, str):
-        if name_or_model not in SCHEMAS:
-            known = ", ".join(SCHEMAS)
-            raise KeyError(f"intet skema for tabellen {name_or_model!r} (kendte: {known})")
-        return name_or_model, SCHEMAS[name_or_model]
-    return name_or_model.__name__, name_or_model
-
-
 def _check(
     name_or_model: str | type[pa.DataFrameModel], frame: pd.DataFrame, lazy: bool
 ) -> list[SchemaFailure]:
-    table, model = _model_of(name_or_model)
+    if isinstance(name_or_model, str) and name_or_model not in SCHEMAS:
+        known = ", ".join(SCHEMAS)
+        raise KeyError(f"intet skema for tabellen {name_or_model!r} (kendte: {known})")
+    model = SCHEMAS[name_or_model] if isinstance(name_or_model, str) else name_or_model
+    table = name_or_model if isinstance(name_or_model, str) else model.__name__
     schema = model.to_schema()
     try:
-        schema.validate(_typed_if_empty(schema, frame), lazy=lazy)
+        schema.validate(_typed_if_empty(schema, frame), lazy=True)
     except pa.errors.SchemaErrors as errors:
-        return _failures(table, errors.failure_cases, frame)
-    except pa.errors.SchemaError as error:
-        cases = error.failure_cases
-        if not isinstance(cases, pd.DataFrame):
-            cases = pd.DataFrame({"index": [None], "failure_case": [cases]})
-        column = getattr(error, "column_name", None)
-        check = error.check
-        check_name = getattr(check, "error", None) or getattr(check, "name", None) or str(check)
-        if getattr(error, "reason_code", None) is not None and check is None:
-            check_name = str(error.reason_code.name).lower()
-        cases = cases.assign(
-            schema_context="Column" if column else "DataFrameSchema",
-            column=column,
-            check=str(check_name),
-        )
-        return _failures(table, cases, frame)
+        failures = _failures(table, errors.failure_cases, frame)
+        return failures if lazy else failures[:1]
     return []
 
 
@@ -863,7 +764,7 @@ def validate_frame(
     frame : pandas.DataFrame
         The table. A table without rows is checked for its columns only (see the module).
     lazy : bool
-        Collect every failure (default) or stop at the first.
+        Report every failure (default) or only the first.
 
     Raises
     ------
