@@ -48,7 +48,8 @@ __all__ = [
     "SCHEMAS", "Benchmarks", "Changes", "ClusterAssignments", "ClusterProfiles", "DataQuality",
     "Effects", "LeftOutRows", "MunicipalityScores", "Outcomes", "PublishedMunicipalityScores",
     "Ranks", "Reliability", "RespondentScores", "Responses", "SchemaFailure",
-    "SchemaValidationError", "validate_frame", "validate_tables",
+    "SchemaValidationError", "validate_frame", "validate_tables", "ITEM_PATTERN", "MIN_PUBLISHED",
+    "THEME_CI_PATTERN", "THEME_N_PATTERN", "THEME_SE_PATTERN", "TOLERANCE",
 ]  # fmt: skip
 
 #: Slack of the equalities and orderings between computed floats.
@@ -662,6 +663,7 @@ class SchemaFailure:
 
 _RULES = {
     "column_in_dataframe": "kolonnen mangler",
+    "column_in_schema": "kolonnen hører ikke til tabellen",
     "not_nullable": "må ikke mangle",
     "field_uniqueness": "værdierne skal være forskellige",
     "multiple_fields_uniqueness": "nøglen skal være entydig",
@@ -693,7 +695,7 @@ class SchemaValidationError(ValueError):
         super().__init__("\n".join([*lines, *(f"- {f.describe()}" for f in self.failures)]))
 
 
-_MISSING_COLUMN = "column_in_dataframe"
+_COLUMN_CHECKS = ("column_in_dataframe", "column_in_schema")  # missing, or one too many
 _DTYPE_CHECK = re.compile(r"^(coerce_)?dtype\(")
 _MAX_ROWS = 10
 
@@ -701,12 +703,15 @@ _MAX_ROWS = 10
 def _failures(table: str, cases: pd.DataFrame, frame: pd.DataFrame) -> list[SchemaFailure]:
     """pandera's failure cases summarised per (column, check), without the failing values."""
     cases = cases.assign(column=cases["column"].astype(object), check=cases["check"].astype(str))
-    missing = cases["check"] == _MISSING_COLUMN
-    # A missing column is named by its failure case (the column is the schema's name there).
+    missing = cases["check"].isin(_COLUMN_CHECKS)
+    # A missing or extra column is named by its failure case (the column is the schema's name).
     cases.loc[missing, "column"] = cases.loc[missing, "failure_case"].astype(str)
     column_wide = missing | cases["check"].str.match(_DTYPE_CHECK)
-    # A table rule is reported once per row, not once per cell of the row.
-    cases.loc[(cases["schema_context"] == "DataFrameSchema") & ~column_wide, "column"] = ""
+    # A key is named by its columns; a table rule is reported once per row, not once per cell.
+    key = cases["check"] == "multiple_fields_uniqueness"
+    cases.loc[key, "column"] = ", ".join(pd.unique(cases.loc[key, "column"].astype(str)))
+    table_wide = (cases["schema_context"] == "DataFrameSchema") & ~column_wide & ~key
+    cases.loc[table_wide, "column"] = ""
     failures = []
     for (column, check), group in cases.fillna({"column": ""}).groupby(["column", "check"]):
         rows = [] if column_wide[group.index].any() else pd.unique(group["index"].dropna())
