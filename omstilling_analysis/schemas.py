@@ -1,15 +1,12 @@
 """Schemas as code: the frames that pass between the stages, as pandera ``DataFrameModel`` s.
 
-Each model states a table's columns with their exact dtype (``boelge`` is an ``int64`` wave year
-of the codebook, ``kommunekode`` an ``int64`` among the 98 codes of
-:func:`omstilling_analysis.reference.municipalities`), the range of its values (scores in
-[1, 5], p-values in [0, 1], counts >= 0, levels 1-5), the keys that must be unique, where a
-missing value is legitimate, and the rules that tie columns together (a level without an index,
-a cluster without a reason, ...). The tables of load and clean, and ``respondentscorer``, are
-``strict``: no other column (so no ``email``, ``name`` or free text) may be there. The tables of
-the analyses allow further columns (``strict=False``), and match families of per-theme columns by
-regular expression (``<TEMA>_n``, ``<TEMA>_se``, ...); ``besvarelser`` matches its item columns
-so.
+Each model states a table's columns with their exact dtype (``boelge`` an ``int64`` wave of the
+codebook, ``kommunekode`` an ``int64`` among the 98 codes of :mod:`~omstilling_analysis.reference`),
+the range of its values (scores in [1, 5], p in [0, 1], counts >= 0, levels 1-5), its unique
+keys, where a missing value is legitimate, and the rules that tie columns together. The tables
+of load and clean, and ``respondentscorer``, are ``strict`` (no other column, so no ``email``,
+``name`` or free text); the analyses' tables allow further columns. Families of columns
+(``BOR_01`` ..., ``<TEMA>_n``, ``<TEMA>_se``, ...) are matched by regular expression.
 
 :data:`SCHEMAS` maps each output file of a run (the keys of ``RunResult.tables``) to its model;
 :func:`validate_frame` checks one frame and :func:`validate_tables` every frame of a run at
@@ -64,7 +61,7 @@ THEME_SE_PATTERN = rf"^({_THEMES})_se$"
 THEME_CI_PATTERN = rf"^({_THEMES})_ci_(lav|hoej)$"
 
 
-# --------------------------------------------------------------------------- field helpers
+# --------------------------------------------------------------------------- helpers, base models
 
 
 def _wave(**kwargs) -> pa.Field:
@@ -104,9 +101,6 @@ def _measures() -> list[str]:
     from omstilling_analysis.score import INDEX
 
     return [*reference.theme_codes(), INDEX]
-
-
-# --------------------------------------------------------------------------- base models
 
 
 class _Municipality(pa.DataFrameModel):
@@ -691,8 +685,10 @@ class SchemaValidationError(ValueError):
     def __init__(self, failures: list[SchemaFailure]):
         self.failures = tuple(failures)
         tables = sorted({f.table for f in self.failures})
-        lines = [f"{len(tables)} tabel(ler) opfylder ikke deres skema: {', '.join(tables)}"]
-        super().__init__("\n".join([*lines, *(f"- {f.describe()}" for f in self.failures)]))
+        verb = "tabeller opfylder ikke deres" if len(tables) > 1 else "tabel opfylder ikke sit"
+        lines = [f"{len(tables)} {verb} skema: {', '.join(tables)}"]
+        lines += [f"- {f.describe()}" for f in self.failures]
+        super().__init__("\n".join(lines))
 
 
 _COLUMN_CHECKS = ("column_in_dataframe", "column_in_schema")  # missing, or one too many

@@ -396,7 +396,7 @@ def test_validate_tables_lists_every_failing_table(demo):
     assert {f.table for f in error.failures} == {"kommunescorer.parquet", "udeladte.csv"}
     first_line = str(error).splitlines()[0]
     assert first_line == (
-        "2 tabel(ler) opfylder ikke deres skema: kommunescorer.parquet, udeladte.csv"
+        "2 tabeller opfylder ikke deres skema: kommunescorer.parquet, udeladte.csv"
     )
     assert any(
         line.startswith("- udeladte.csv: kolonne kilde_raekke: skal være >= 2: ")
