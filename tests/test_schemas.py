@@ -109,6 +109,14 @@ def test_expected_example_files_validate(examples_dir):
     schema.validate(counted, lazy=True)
 
 
+@pytest.mark.parametrize(
+    "name", ["besvarelser.parquet", "respondentscorer.parquet", "kommunescorer.parquet"]
+)
+def test_parquet_outputs_still_validate_when_read_back(demo, tmp_path, name):
+    demo.tables[name].to_parquet(tmp_path / name, index=False)
+    schemas.validate_frame(name, pd.read_parquet(tmp_path / name))
+
+
 def test_validate_tables_passes_a_whole_run(demo):
     tables = dict(demo.tables)
     tables["effekter.csv"] = target_effects(tables["effekter.csv"])
