@@ -3,7 +3,7 @@ Danish legends, the highlight, and the run's three maps from published tables.
 
 Expected values are written out by hand (level bands, legend texts, counts) or come from an
 independent computation (great-circle distances by the haversine formula, the contract's list
-of 98 municipalities in ``kommuner.csv``, ``report.published_scores`` for suppression).
+of 98 municipalities in ``kommuner.csv``, ``publish.published_scores`` for suppression).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.patches import PathPatch
 from matplotlib.transforms import Bbox
 
-from omstilling_analysis import reference, report, score
+from omstilling_analysis import publish, reference, score
 from omstilling_analysis.plots import maps
 from omstilling_analysis.plots.style import LEVEL_COLOURS, png_bytes
 from omstilling_analysis.settings import Settings
@@ -339,7 +339,7 @@ def _scores() -> pd.DataFrame:
 def test_map_figures_from_published_tables():
     settings = Settings()
     raw = _scores()
-    published = report.published_scores(raw, settings)
+    published = publish.published_scores(raw, settings)
     changes = score.changes(raw, settings)
     clusters = pd.DataFrame(
         {
@@ -378,7 +378,7 @@ def test_map_figures_from_published_tables():
 
 def test_map_figures_of_a_first_wave_has_only_the_index_map():
     raw = _scores()
-    published = report.published_scores(raw)
+    published = publish.published_scores(raw)
     figures = maps.map_figures(published, None, score.changes(raw), 2022)
     assert list(figures) == ["danmarkskort_indeks_2022"]
     patches = _patches(figures["danmarkskort_indeks_2022"])
@@ -387,6 +387,6 @@ def test_map_figures_of_a_first_wave_has_only_the_index_map():
 
 def test_minimum_of_the_settings_reaches_the_legend():
     settings = Settings(min_respondents_published=5)
-    published = report.published_scores(_scores(), settings)
+    published = publish.published_scores(_scores(), settings)
     fig = maps.map_figures(published, None, None, 2024, settings)["danmarkskort_indeks_2024"]
     assert "færre end 5 besvarelser (1 kommune)" in _legend_texts(fig)

@@ -169,6 +169,34 @@ def _strongest_links(inputs: FigureInputs) -> Iterator[dict[str, Any]]:
         yield {"udfald": str(row.udfald), "tema": str(row.tema)}
 
 
+def _map(kind: str):
+    """Draw the map ``danmarkskort_<kind>_<boelge>`` (:func:`plots.maps.map_makers`)."""
+
+    def draw(inputs: FigureInputs, boelge: int) -> Figure:
+        return _map_makers(inputs, boelge)[f"danmarkskort_{kind}_{boelge}"]()
+
+    return draw
+
+
+def _map_makers(inputs: FigureInputs, boelge: int):
+    from omstilling_analysis.plots import maps
+
+    published = inputs.published
+    changes = published.changes.rename(columns={"skjult": "skjult_aendring"})
+    return maps.map_makers(
+        published.scores, published.cluster_assignments, changes, boelge, published.settings
+    )
+
+
+def _map_waves(kind: str):
+    def instances(inputs: FigureInputs) -> Iterator[dict[str, Any]]:
+        for wave in inputs.published.waves:
+            if f"danmarkskort_{kind}_{wave}" in _map_makers(inputs, wave):
+                yield {"boelge": wave}
+
+    return instances
+
+
 #: File stem pattern → the family of figures it names.
 FIGURES: dict[str, FigureSpec] = {
     spec.pattern: spec
@@ -226,6 +254,24 @@ FIGURES: dict[str, FigureSpec] = {
             "Udfaldet mod temascoren for de stærkeste sammenhænge",
             _dependence,
             _strongest_links,
+        ),
+        FigureSpec(
+            "danmarkskort_indeks_{boelge}",
+            "Danmarkskort: modenhedsindeks pr. kommune i niveauernes farver",
+            _map("indeks"),
+            _map_waves("indeks"),
+        ),
+        FigureSpec(
+            "danmarkskort_klynger_{boelge}",
+            "Danmarkskort: kommunernes type (klynge)",
+            _map("klynger"),
+            _map_waves("klynger"),
+        ),
+        FigureSpec(
+            "danmarkskort_udvikling_{boelge}",
+            "Danmarkskort: ændring i modenhedsindeks siden kommunens forrige bølge",
+            _map("udvikling"),
+            _map_waves("udvikling"),
         ),
         FigureSpec(
             "udvikling_landsplan",

@@ -37,9 +37,9 @@ import dataclasses
 import json
 import math
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from types import MappingProxyType
 from typing import Literal
@@ -48,33 +48,26 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 
-from omstilling_analysis.plots.style import LEVEL_COLOURS, PALETTE, dk_axis
+from omstilling_analysis.plots.style import DIVERGING_CMAP, LEVEL_COLOURS, PALETTE, dk_axis
 from omstilling_analysis.score import INDEX, maturity_level
 from omstilling_analysis.settings import Settings
 from omstilling_analysis.text import dk_number, level_names
 
 __all__ = [
-    "BORNHOLM", "CAPITAL_WINDOW", "CREDIT", "DIVERGING_CMAP", "MapGeometry", "cluster_colour",
-    "drawn_codes", "map_figures", "map_geometry", "plot_denmark_map", "project",
+    "BORNHOLM", "CAPITAL_WINDOW", "CREDIT", "MapGeometry", "cluster_colour",
+    "drawn_codes", "map_figures", "map_makers", "map_geometry", "plot_denmark_map", "project",
 ]  # fmt: skip
 
 #: Municipality code of Bornholm, drawn in its own box.
 BORNHOLM = 400
 #: The credit line the boundaries' licence asks for, printed at the foot of every map.
 CREDIT = "Kommunegrænser: Styrelsen for Dataforsyning og Infrastruktur (DAGI)"
-#: Diverging palette of the change map: orange (decline) – light grey (0) – blue (progress).
-#: The ends are the Okabe & Ito orange and blue of :data:`PALETTE`, so the map reads for the
-#: colour-blind too; blue for progress agrees with the darker blue of a higher maturity level.
-DIVERGING_CMAP = LinearSegmentedColormap.from_list(
-    "omstilling_udvikling", ["#A14300", "#E69F00", "#F2F2F2", "#56B4E9", "#08519C"]
-)
-
 #: Centre of the flat frame (degrees) and the mean Earth radius (km, IUGG).
 LON0, LAT0 = 10.5, 56.0
 EARTH_RADIUS_KM = 6371.0088
@@ -597,14 +590,14 @@ def _hidden_index(published: pd.DataFrame, minimum: int) -> pd.Series:
     return hidden
 
 
-def map_figures(
+def map_makers(
     municipality_scores_published: pd.DataFrame,
     clusters: pd.DataFrame | None,
     changes: pd.DataFrame | None,
     wave: int,
     settings: Settings | None = None,
-) -> dict[str, Figure]:
-    """The run's three maps of ``wave``, by file stem.
+) -> dict[str, Callable[[], Figure]]:
+    """The run's three maps of ``wave``, by file stem, as functions drawing them.
 
     Parameters
     ----------
@@ -629,7 +622,7 @@ def map_figures(
 
     Returns
     -------
-    dict[str, Figure]
+    dict[str, Callable[[], Figure]]
         ``danmarkskort_indeks_<wave>`` always; ``danmarkskort_klynger_<wave>`` when
         ``clusters`` has rows of the wave; ``danmarkskort_udvikling_<wave>`` when ``changes``
         has index rows of the wave (not in a municipality's first wave).
@@ -650,8 +643,13 @@ def map_figures(
     hidden_now = set(rows.loc[rows["_hidden"], "kommunekode"].tolist())
     index = rows.set_index("kommunekode")[INDEX].astype(float)
     figures = {
-        f"danmarkskort_indeks_{wave}": plot_denmark_map(
-            index, kind="index", suppressed=hidden_now, thresholds=s.level_thresholds, **common
+        f"danmarkskort_indeks_{wave}": partial(
+            plot_denmark_map,
+            index,
+            kind="index",
+            suppressed=hidden_now,
+            thresholds=s.level_thresholds,
+            **common,
         )
     }
 
@@ -667,7 +665,8 @@ def map_figures(
                             strict=True)
             if pd.notna(k) and pd.notna(n)
         }  # fmt: skip
-        figures[f"danmarkskort_klynger_{wave}"] = plot_denmark_map(
+        figures[f"danmarkskort_klynger_{wave}"] = partial(
+            plot_denmark_map,
             pd.Series(number.to_numpy(), index=typed["kommunekode"].to_numpy()),
             kind="cluster",
             suppressed=suppressed,
@@ -693,7 +692,19 @@ def map_figures(
             or hidden_by_wave.get((int(before), int(code)), True)
         }
         change = pd.Series(pd.to_numeric(moved["aendring"], errors="coerce").to_numpy(), codes)
-        figures[f"danmarkskort_udvikling_{wave}"] = plot_denmark_map(
-            change, kind="change", suppressed=suppressed, **common
+        figures[f"danmarkskort_udvikling_{wave}"] = partial(
+            plot_denmark_map, change, kind="change", suppressed=suppressed, **common
         )
     return figures
+
+
+def map_figures(
+    municipality_scores_published: pd.DataFrame,
+    clusters: pd.DataFrame | None,
+    changes: pd.DataFrame | None,
+    wave: int,
+    settings: Settings | None = None,
+) -> dict[str, Figure]:
+    """The run's three maps of ``wave``, drawn (see :func:`map_makers`)."""
+    makers = map_makers(municipality_scores_published, clusters, changes, wave, settings)
+    return {stem: make() for stem, make in makers.items()}

@@ -19,6 +19,7 @@ built from published municipality values only.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from omstilling_analysis import reference
-from omstilling_analysis.plots.style import PALETTE
+from omstilling_analysis.plots.style import PALETTE, png_bytes
 from omstilling_analysis.publish import INDEX, municipality_item_means, publish
 from omstilling_analysis.report.data import SummaryData
 from omstilling_analysis.report.xlsx import (
@@ -284,9 +285,12 @@ def _own_values(data: SummaryData, code: int, wave: int) -> dict[str, Any]:
     if code not in published.index:
         return dict.fromkeys([*reference.theme_codes(), INDEX, "n"], NO_RESPONSES) | {"n": 0}
     row = published.loc[code]
-    for theme in reference.theme_codes():
-        cells[theme] = data.hidden if row[f"{theme}_skjult"] else cell_value(row[theme])
-    cells[INDEX] = data.hidden if row[f"{INDEX}_skjult"] else cell_value(row[INDEX])
+    for measure in [*reference.theme_codes(), INDEX]:
+        hidden = bool(row[f"{measure}_skjult"])
+        cells[measure] = data.hidden if hidden else cell_value(row[measure])
+        for bound in ("ci_lav", "ci_hoej"):
+            column = f"{measure}_{bound}"
+            cells[column] = None if hidden or column not in row else cell_value(row[column])
     cells["n"] = cell_value(row["n_respondenter"])
     cells["level"] = (
         data.hidden
@@ -381,6 +385,8 @@ def _profile_sheet(
             {
                 "Tema": names[m],
                 "Kommunen": mine,
+                "95 %-KI fra": own.get(f"{m}_ci_lav"),
+                "95 %-KI til": own.get(f"{m}_ci_hoej"),
                 "Klyngen": comparisons["Klyngen"][m],
                 "Regionen": comparisons["Regionen"][m],
                 "Landet": land,
@@ -388,10 +394,21 @@ def _profile_sheet(
             }
         )
     frame = pd.DataFrame(rows)
-    styles = dict.fromkeys(["Kommunen", "Klyngen", "Regionen", "Landet"], "score")
+    styles = dict.fromkeys(
+        ["Kommunen", "95 %-KI fra", "95 %-KI til", "Klyngen", "Regionen", "Landet"], "score"
+    )
     styles["Forskel til landet"] = "change"
     first, last = sheet.frame(frame, styles)
-    sheet.ws.conditional_format(first, 5, last, 5, colour_scale(-0.5, 0, 0.5, "#FFFFFF"))
+    j = list(frame.columns).index("Forskel til landet")
+    sheet.ws.conditional_format(first, j, last, j, colour_scale(-0.5, 0, 0.5))
+    sheet.lines(
+        [
+            "95 %-KI: med 95 % sikkerhed ligger kommunens sande score i intervallet; det er "
+            "bredt, når få har svaret. Orange er svagere end landet, blå stærkere.",
+        ],
+        "note",
+        width=8,
+    )
     cluster_number = comparisons["_cluster"]["number"]
     series = {
         place["kommune"]: [_number(own[t]) for t in themes],
@@ -427,10 +444,39 @@ def _profile_sheet(
     radar.set_legend({"position": "bottom"})
     sheet.ws.insert_chart(chart_row, 0, bar, {"x_scale": 1.5, "y_scale": 1.3})
     sheet.ws.insert_chart(chart_row + 20, 0, radar, {"x_scale": 1.2, "y_scale": 1.3})
+    png = _highlighted_map(data, code, wave)
+    sheet.ws.insert_image(
+        chart_row + 42,
+        0,
+        f"danmarkskort_{code}_{wave}.png",
+        {"image_data": io.BytesIO(png), "x_scale": 0.55, "y_scale": 0.55},
+    )
+    # Each chart on a page of its own when printed, never split across two.
+    sheet.ws.set_h_pagebreaks([chart_row, chart_row + 20, chart_row + 42])
     sheet.finish()
     sheet.ws.set_column(0, 0, 38)
     sheet.ws.set_column(1, 5, 16)
     sheet.ws.activate()
+
+
+def _highlighted_map(data: SummaryData, code: int, wave: int) -> bytes:
+    """The index map of ``wave`` with the municipality's outline drawn thick (PNG)."""
+    from omstilling_analysis.plots.maps import plot_denmark_map
+
+    scores = data.wave_published(wave)
+    hidden = scores.loc[scores[f"{INDEX}_skjult"], "kommunekode"].astype(int)
+    name = reference.municipality(code)["kommune"]
+    figure = plot_denmark_map(
+        scores.set_index("kommunekode")[INDEX].astype(float),
+        kind="index",
+        wave=wave,
+        suppressed=set(hidden),
+        highlight=code,
+        thresholds=data.settings.level_thresholds,
+        min_respondents=data.minimum,
+        title=f"{name} (fremhævet) blandt landets kommuner, bølge {wave}",
+    )
+    return png_bytes(figure)
 
 
 def _development_sheet(book: Workbook, data: SummaryData, code: int, place: pd.Series) -> None:
@@ -623,7 +669,7 @@ def _items_sheet(book: Workbook, data: SummaryData, code: int, wave: int) -> Non
     styles |= {"Tekst": "wrap", "Omvendt": "center"}
     first, last = sheet.frame(frame, styles)
     j = list(frame.columns).index("Forskel")
-    sheet.ws.conditional_format(first, j, last, j, colour_scale(-0.75, 0, 0.75, "#FFFFFF"))
+    sheet.ws.conditional_format(first, j, last, j, colour_scale(-0.75, 0, 0.75))
     sheet.ws.freeze_panes(first, 1)
     sheet.ws.autofilter(first - 1, 0, last, len(frame.columns) - 1)
     sheet.lines(

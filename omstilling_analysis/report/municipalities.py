@@ -28,7 +28,7 @@ def municipalities_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
         j = columns.index(header)
         sheet.ws.conditional_format(first, j, last, j, scale)
     j = columns.index("Ændring i indeks")
-    sheet.ws.conditional_format(first, j, last, j, colour_scale(-0.5, 0, 0.5, "#FFFFFF"))
+    sheet.ws.conditional_format(first, j, last, j, colour_scale(-0.5, 0, 0.5))
     sheet.ws.freeze_panes(1, 2)
     sheet.ws.autofilter(0, 0, last, len(columns) - 1)
     sheet.ws.repeat_rows(0)

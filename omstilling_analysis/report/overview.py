@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 
 from omstilling_analysis.plots.style import LEVEL_COLOURS
 from omstilling_analysis.publish import INDEX, SIGNIFICANCE_LEVEL, wave_of
 from omstilling_analysis.report.data import SummaryData
-from omstilling_analysis.report.xlsx import (
-    Workbook,
-)
-from omstilling_analysis.text import (
-    level_names,
-)
+from omstilling_analysis.report.xlsx import Sheet, Workbook, chart_block
+from omstilling_analysis.text import dk_number, level_names
 
-__all__ = ["overview_sheet"]
+__all__ = ["BIN_WIDTH", "index_bins", "overview_sheet"]
 
 
 def overview_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
@@ -111,31 +108,86 @@ def overview_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
         width=5,
     )
 
-    chart = book.workbook.add_chart({"type": "column"})
-    chart.add_series(
-        {
-            "name": "Antal kommuner",
-            "categories": ["Overblik", first, 0, last, 0],
-            "values": ["Overblik", first, 1, last, 1],
-            "points": [{"fill": {"color": c}} for c in LEVEL_COLOURS],
-            "data_labels": {"value": True},
-            "gap": 60,
-        }
-    )
-    chart.set_title({"name": f"Modenhedsniveauer, bølge {wave}"})
-    chart.set_legend({"none": True})
-    chart.set_y_axis({"name": "Antal kommuner", "num_format": "0", "min": 0})
-    sheet.ws.insert_chart(2, 6, chart, {"x_scale": 1.2, "y_scale": 1.1})
-    # The same figure as figurer/temafordeling_<bølge>.png, drawn once for both.
-    png = data.figure(f"temafordeling_{wave}")
-    if png is not None:
-        sheet.ws.insert_image(
-            20,
-            6,
-            f"temafordeling_{wave}.png",
-            {"image_data": io.BytesIO(png), "x_scale": 0.9, "y_scale": 0.9, "object_position": 3},
-        )
+    _index_distribution_chart(book, sheet, data, wave, shown)
+    # The same figures as in figurer/, drawn once for both.
+    for row, stem, scale in ((20, f"danmarkskort_indeks_{wave}", 0.55),
+                             (52, f"temafordeling_{wave}", 0.9)):  # fmt: skip
+        png = data.figure(stem)
+        if png is not None:
+            sheet.ws.insert_image(
+                row,
+                6,
+                f"{stem}.png",
+                {"image_data": io.BytesIO(png), "x_scale": scale, "y_scale": scale,
+                 "object_position": 3},
+            )  # fmt: skip
     sheet.finish()
     sheet.ws.set_column(0, 0, 56)
     sheet.ws.set_column(1, 1, 14)
     sheet.ws.activate()
+
+
+#: Width of a bar of the index distribution (index points).
+BIN_WIDTH = 0.1
+
+
+def index_bins(index: pd.Series, thresholds) -> pd.DataFrame:
+    """The published indexes counted in bins of :data:`BIN_WIDTH`, each with its level.
+
+    >>> index_bins(pd.Series([2.94, 3.0, 3.05, 3.31]), (1.8, 2.6, 3.4, 4.2))[["fra", "antal"]]
+       fra  antal
+    0  2.9      1
+    1  3.0      2
+    2  3.1      0
+    3  3.2      0
+    4  3.3      1
+    """
+    values = index.dropna().to_numpy(dtype=float)
+    if not len(values):
+        return pd.DataFrame(columns=["fra", "til", "antal", "niveau"])
+    # Rounded to whole tenths first, so that 3.0 falls in [3.0, 3.1) despite floating point.
+    first = np.floor(np.round(values.min() / BIN_WIDTH, 9)) * BIN_WIDTH
+    last = np.floor(np.round(values.max() / BIN_WIDTH, 9)) * BIN_WIDTH
+    starts = np.round(np.arange(first, last + BIN_WIDTH / 2, BIN_WIDTH), 1)
+    which = np.floor(np.round(values / BIN_WIDTH, 9)).astype(int) - int(round(first / BIN_WIDTH))
+    counts = np.bincount(which, minlength=len(starts))
+    levels = 1 + np.searchsorted(np.asarray(thresholds, dtype=float), starts + 1e-9, side="right")
+    return pd.DataFrame(
+        {"fra": starts, "til": np.round(starts + BIN_WIDTH, 1), "antal": counts, "niveau": levels}
+    )
+
+
+def _index_distribution_chart(
+    book: Workbook, sheet: Sheet, data: SummaryData, wave: int, shown: pd.DataFrame
+) -> None:
+    """A native column chart of the index distribution, the bars coloured by level band."""
+    bins = index_bins(shown[INDEX], data.settings.level_thresholds)
+    if bins.empty:
+        return
+    labels = [
+        f"{dk_number(a, 1)}–{dk_number(b, 1)}"
+        for a, b in zip(bins["fra"], bins["til"], strict=True)
+    ]
+    cats, refs = chart_block(
+        sheet, sheet.row + 4, 0, labels, {"Antal kommuner": bins["antal"].astype(int).tolist()}
+    )
+    sheet.row += 6 + len(labels)
+    chart = book.workbook.add_chart({"type": "column"})
+    chart.add_series(
+        {
+            "name": "Antal kommuner",
+            "categories": cats,
+            "values": refs["Antal kommuner"],
+            "points": [{"fill": {"color": LEVEL_COLOURS[int(lvl) - 1]}} for lvl in bins["niveau"]],
+            "gap": 10,
+        }
+    )
+    names = level_names()
+    bands = "; ".join(f"{lvl} {names[lvl]}" for lvl in sorted(set(bins["niveau"].astype(int))))
+    chart.set_title({"name": f"Modenhedsindekset fordelt på kommunerne, bølge {wave}"})
+    chart.set_x_axis(
+        {"name": f"Modenhedsindeks (farve: niveau – {bands})", "num_font": {"rotation": -45}}
+    )
+    chart.set_y_axis({"name": "Antal kommuner", "num_format": "0", "min": 0})
+    chart.set_legend({"none": True})
+    sheet.ws.insert_chart(2, 6, chart, {"x_scale": 1.3, "y_scale": 1.1})

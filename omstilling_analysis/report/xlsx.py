@@ -30,6 +30,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from omstilling_analysis.plots.style import DIVERGING_CELL_COLOURS
 from omstilling_analysis.text import NO_RESPONSES
 
 __all__ = [
@@ -118,9 +119,12 @@ def truthy(value: Any) -> bool:
     return bool(value)
 
 
-def colour_scale(low: float, middle: float, high: float, middle_colour: str = "#FFEB84") -> dict:
-    """Excel's red–(yellow or white)–green colour scale from ``low`` to ``high``: the one
-    conditional format of every score and change column in the workbooks."""
+def colour_scale(low: float, middle: float, high: float) -> dict:
+    """Excel's three-colour scale from ``low`` (orange: weaker or falling) through ``middle``
+    (light grey) to ``high`` (blue: stronger or rising): the workbench's one diverging palette
+    (:data:`omstilling_analysis.plots.style.DIVERGING_CELL_COLOURS`), on every score and change
+    column of the workbooks."""
+    low_colour, middle_colour, high_colour = DIVERGING_CELL_COLOURS
     return {
         "type": "3_color_scale",
         "min_type": "num",
@@ -129,9 +133,9 @@ def colour_scale(low: float, middle: float, high: float, middle_colour: str = "#
         "mid_value": middle,
         "max_type": "num",
         "max_value": high,
-        "min_color": "#F8696B",
+        "min_color": low_colour,
         "mid_color": middle_colour,
-        "max_color": "#63BE7B",
+        "max_color": high_colour,
     }
 
 
