@@ -323,6 +323,8 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
     )
     tables.update(effect_tables_)
     published = publish(tables, settings)
+    if os.environ.get(SCHEMA_CHECK_VARIABLE):
+        check_schemas(tables, published)
     progress.say("offentliggørelse: små tal skjult, rang og udvikling blandt de viste kommuner")
     return RunResult(
         tables=tables,
@@ -334,6 +336,20 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
         effects=effects_result,
         notes=notes,
     )
+
+
+#: Set this environment variable (to anything) to check every frame between the stages against
+#: its pandera schema (:mod:`omstilling_analysis.schemas`); the test suite does.
+SCHEMA_CHECK_VARIABLE = "OMSTILLING_SKEMAKONTROL"
+
+
+def check_schemas(tables: Mapping[str, pd.DataFrame], published: PublishedTables) -> None:
+    """Check the run's tables and the published scores against their schemas (raises one
+    :class:`omstilling_analysis.schemas.SchemaValidationError` listing every failure)."""
+    from omstilling_analysis import schemas
+
+    schemas.validate_tables(tables)
+    schemas.validate_frame(schemas.PublishedMunicipalityScores, published.scores)
 
 
 def score_tables(
