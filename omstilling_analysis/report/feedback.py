@@ -50,8 +50,11 @@ __all__ = [
     "NotPublishable",
     "feedback_workbook",
     "load_results",
+    "municipality_development",
+    "municipality_profile",
     "municipality_workbook",
     "municipality_workbook_from_results",
+    "highlighted_map",
     "resolve",
     "settings_from_manifest",
     "why_not_published",
@@ -342,11 +345,55 @@ def _comparisons(data: SummaryData, code: int, wave: int) -> dict[str, dict[str,
     return out
 
 
+def municipality_profile(data: SummaryData, code: int, wave: int) -> pd.DataFrame:
+    """The municipality's published theme scores and index with their 95 % intervals, against
+    its cluster, its region and the country (one row per measure; a hidden value holds the
+    suppression text): the ``Temaerne`` table of the ``Profil`` sheet."""
+    names = data.theme_names | {INDEX: "Modenhedsindeks"}
+    own = _own_values(data, code, wave)
+    comparisons = _comparisons(data, code, wave)
+    rows = []
+    for m in [*reference.theme_codes(), INDEX]:
+        mine = own[m]
+        land = comparisons["Landet"][m]
+        difference = mine - land if isinstance(mine, float) and isinstance(land, float) else None
+        rows.append(
+            {
+                "Tema": names[m],
+                "Kommunen": mine,
+                "95 %-KI fra": own.get(f"{m}_ci_lav"),
+                "95 %-KI til": own.get(f"{m}_ci_hoej"),
+                "Klyngen": comparisons["Klyngen"][m],
+                "Regionen": comparisons["Regionen"][m],
+                "Landet": land,
+                "Forskel til landet": difference,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def municipality_development(data: SummaryData, code: int) -> pd.DataFrame:
+    """The municipality's published scores in every wave, with the national mean of the index:
+    the table of the ``Udvikling`` sheet."""
+    names = data.theme_names | {INDEX: "Modenhedsindeks"}
+    national = data.national_means()
+    rows = []
+    for wave in data.waves:
+        own = _own_values(data, code, wave)
+        row: dict[str, Any] = {"Bølge": wave, "Respondenter": own["n"]}
+        row |= {names[m]: own[m] for m in [*reference.theme_codes(), INDEX]}
+        row["Modenhedsniveau"] = own.get("level", NO_RESPONSES)
+        row["Landsgennemsnit, indeks"] = (
+            national.loc[wave, INDEX] if wave in national.index and INDEX in national else None
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _profile_sheet(
     book: Workbook, data: SummaryData, code: int, wave: int, place: pd.Series, own: dict
 ) -> None:
     sheet = book.sheet("Profil")
-    names = data.theme_names | {INDEX: "Modenhedsindeks"}
     themes = reference.theme_codes()
     sheet.title(
         f"{place['kommune']} – selvevaluering af digital omstilling, bølge {wave}",
@@ -376,24 +423,7 @@ def _profile_sheet(
 
     comparisons = _comparisons(data, code, wave)
     sheet.heading("Temaerne")
-    rows = []
-    for m in [*themes, INDEX]:
-        mine = own[m]
-        land = comparisons["Landet"][m]
-        difference = mine - land if isinstance(mine, float) and isinstance(land, float) else None
-        rows.append(
-            {
-                "Tema": names[m],
-                "Kommunen": mine,
-                "95 %-KI fra": own.get(f"{m}_ci_lav"),
-                "95 %-KI til": own.get(f"{m}_ci_hoej"),
-                "Klyngen": comparisons["Klyngen"][m],
-                "Regionen": comparisons["Regionen"][m],
-                "Landet": land,
-                "Forskel til landet": difference,
-            }
-        )
-    frame = pd.DataFrame(rows)
+    frame = municipality_profile(data, code, wave)
     styles = dict.fromkeys(
         ["Kommunen", "95 %-KI fra", "95 %-KI til", "Klyngen", "Regionen", "Landet"], "score"
     )
@@ -444,7 +474,7 @@ def _profile_sheet(
     radar.set_legend({"position": "bottom"})
     sheet.ws.insert_chart(chart_row, 0, bar, {"x_scale": 1.5, "y_scale": 1.3})
     sheet.ws.insert_chart(chart_row + 20, 0, radar, {"x_scale": 1.2, "y_scale": 1.3})
-    png = _highlighted_map(data, code, wave)
+    png = highlighted_map(data, code, wave)
     sheet.ws.insert_image(
         chart_row + 42,
         0,
@@ -459,7 +489,7 @@ def _profile_sheet(
     sheet.ws.activate()
 
 
-def _highlighted_map(data: SummaryData, code: int, wave: int) -> bytes:
+def highlighted_map(data: SummaryData, code: int, wave: int) -> bytes:
     """The index map of ``wave`` with the municipality's outline drawn thick (PNG)."""
     from omstilling_analysis.plots.maps import plot_denmark_map
 
@@ -487,18 +517,8 @@ def _development_sheet(book: Workbook, data: SummaryData, code: int, place: pd.S
         f"{place['kommune']} – udviklingen over bølgerne",
         "Kommunens scorer i hver bølge og landsgennemsnittet af modenhedsindekset.",
     )
-    national = data.national_means()
-    rows = []
-    for wave in data.waves:
-        own = _own_values(data, code, wave)
-        row: dict[str, Any] = {"Bølge": wave, "Respondenter": own["n"]}
-        row |= {names[m]: own[m] for m in [*themes, INDEX]}
-        row["Modenhedsniveau"] = own.get("level", NO_RESPONSES)
-        row["Landsgennemsnit, indeks"] = (
-            national.loc[wave, INDEX] if wave in national.index and INDEX in national else None
-        )
-        rows.append(row)
-    frame = pd.DataFrame(rows)
+    frame = municipality_development(data, code)
+    rows = frame.to_dict("records")
     styles = dict.fromkeys([names[m] for m in [*themes, INDEX]], "score")
     styles |= {"Bølge": "year", "Respondenter": "int", "Landsgennemsnit, indeks": "score"}
     styles["Modenhedsniveau"] = "indent"
@@ -711,8 +731,11 @@ def _about_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
 __all__ = [
     "SHEETS",
     "load_results",
+    "municipality_development",
+    "municipality_profile",
     "municipality_workbook",
     "municipality_workbook_from_results",
+    "highlighted_map",
     "resolve",
     "settings_from_manifest",
     "why_not_published",
