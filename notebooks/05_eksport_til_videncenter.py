@@ -77,7 +77,9 @@ data = resultat.summary_data()
 pipeline.write_outputs(resultat, OUT)
 videncenter = OUT / "til_videncenter"
 print(f"Send mappen {videncenter.name}/ (i {OUT.name}/). Den indeholder:")
-nb.show(sorted(p.relative_to(videncenter).as_posix() for p in videncenter.rglob("*") if p.is_file()))
+nb.show(
+    sorted(p.relative_to(videncenter).as_posix() for p in videncenter.rglob("*") if p.is_file())
+)
 opsummering = videncenter / f"opsummering_{boelge}.xlsx"
 nb.show(nb.workbook_overview(opsummering))
 
@@ -146,7 +148,9 @@ if f"klyngeprofiler_{boelge}" in figurer:
 kode = feedback.resolve(KOMMUNE)
 grund = feedback.why_not_published(data, kode, boelge)
 if grund is not None:
-    print(f"Kommune {kode} får intet tilbagemeldingsark for {boelge}: {grund}. Vælg en anden KOMMUNE.")
+    print(
+        f"Kommune {kode} får intet tilbagemeldingsark for {boelge}: {grund}. Vælg en anden KOMMUNE."
+    )
     kode = int(data.published.shown(boelge)["kommunekode"].iloc[0])
 rapport = feedback.feedback_workbook(
     data, kode, boelge, Path(TILBAGEMELDINGER) / f"rapport_{kode}_{boelge}.xlsx"
