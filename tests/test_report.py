@@ -329,8 +329,16 @@ def test_other_sheets_carry_the_frames(run):
     assert reasons == {"ikke besvaret": 1, "dublet": 1, "ukendt kommune": 0}
     effects = _rows(book["Effekter"])
     assert any(isinstance(r[0], str) and "standardafvigelse" in r[0] for r in effects)
-    header = next(r for r in effects if r[0] == "Bølge")
+    header = next(r for r in effects if r[0] == "Model")
     assert "Justeret p" in header
+    # One paragraph per outcome, and the caveat said once, not after every finding.
+    flat_text = " ".join(str(v) for r in effects for v in r if isinstance(v, str))
+    assert flat_text.count("ikke hvad der er årsag til hvad") == 1
+    assert sum(1 for r in effects if isinstance(r[0], str) and " året efter: " in r[0]) + sum(
+        1 for r in effects if isinstance(r[0], str) and "intet tema hænger sikkert" in r[0]
+    ) == len({u for u in run["tables"]["effekter.csv"]["udfald"]})
+    models = {r[0] for r in effects if r[0] in ("bølge 2024", "samlet over bølgerne")}
+    assert models == {"bølge 2024", "samlet over bølgerne"}
 
 
 def test_missing_analysis_tables_are_explained(tmp_path):

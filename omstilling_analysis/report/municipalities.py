@@ -31,7 +31,6 @@ def municipalities_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
     sheet.ws.conditional_format(first, j, last, j, colour_scale(-0.5, 0, 0.5))
     sheet.ws.freeze_panes(1, 2)
     sheet.ws.autofilter(0, 0, last, len(columns) - 1)
-    sheet.ws.repeat_rows(0)
     n_ranked = len(data.ranks(wave))
     sheet.ws.write_comment(
         0,
@@ -39,4 +38,4 @@ def municipalities_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
         f"Rang blandt de {n_ranked} kommuner med offentliggjort modenhedsindeks (1 = højest). "
         "Rangintervallet er 5.-95. percentil over bootstrap-gentrækninger af respondenterne.",
     )
-    sheet.finish()
+    sheet.finish(header_rows=0)

@@ -34,7 +34,7 @@ from omstilling_analysis.plots.style import DIVERGING_CELL_COLOURS
 from omstilling_analysis.text import NO_RESPONSES
 
 __all__ = [
-    "FORMATS", "FORMULA_START", "MAX_WIDTH", "NUMERIC_STYLES", "Sheet", "Workbook", "cell_value",
+    "FORMATS", "FORMULA_START", "MAX_WIDTH", "NUMERIC_STYLES", "PRINT_COLUMNS_PER_PAGE", "Sheet", "Workbook", "cell_value",
     "chart_block", "colour_scale", "displayed", "is_formula_like", "is_status_text", "records",
     "theme_chart_axes", "truthy",
 ]  # fmt: skip
@@ -75,6 +75,8 @@ FORMATS: dict[str, dict[str, Any]] = {
 }
 #: Number formats (as above) whose columns show a suppression text in grey italics.
 NUMERIC_STYLES = {"int", "year", "code", "score", "change", "p", "pct", "dec1", "dec2"}
+#: Columns that still print readably on one A4 landscape page.
+PRINT_COLUMNS_PER_PAGE = 11
 #: Characters per line when estimating the height of a wrapped row.
 MAX_WIDTH = 60
 
@@ -292,13 +294,26 @@ class Sheet:
         self.write(self.row, 0, text, "note", fit=False)
         self.row += 2
 
-    def finish(self, minimum: float = 8) -> None:
-        """Fit the column widths; print on A4 landscape, one page wide."""
+    def finish(self, minimum: float = 8, header_rows: int = 1) -> None:
+        """Fit the column widths; print on A4 landscape, fit to the page width.
+
+        A wide sheet (more than :data:`PRINT_COLUMNS_PER_PAGE` columns) prints on two pages
+        across, with its first two columns repeated, so its text stays readable.
+        Rows 0 to ``header_rows`` (the title and its subtitle, or a table's header) are repeated
+        at the top of every printed page.
+        """
         for col, width in self.widths.items():
             self.ws.set_column(col, col, max(width, minimum))
         self.ws.set_paper(9)
         self.ws.set_landscape()
-        self.ws.fit_to_pages(1, 0)
+        self.ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        columns = max(self.widths, default=0) + 1
+        if columns > PRINT_COLUMNS_PER_PAGE:
+            self.ws.fit_to_pages(2, 0)
+            self.ws.repeat_columns(0, 1)
+        else:
+            self.ws.fit_to_pages(1, 0)
+        self.ws.repeat_rows(0, header_rows)
 
 
 def displayed(value: float | int, style: str) -> str:
@@ -322,10 +337,13 @@ def chart_block(
     """Write chart data (blank where missing) and return the category and series references."""
     sheet.write(row, col, "Data til diagram", "note", fit=False)
     for i, category in enumerate(categories):
-        sheet.write(row + 2 + i, col, category, fit=False)
+        sheet.write(row + 2 + i, col, category, "wrap", fit=False)
     refs = {}
+    # Series names wrap in their cell (never cut off by the next one).
+    longest = max((len(str(name)) for name in series), default=0)
+    sheet.ws.set_row(row + 1, 15 * min(max(1, math.ceil(longest / 12)), 5))
     for j, (name, values) in enumerate(series.items(), start=1):
-        sheet.write(row + 1, col + j, name, "bold", fit=False, align="right")
+        sheet.write(row + 1, col + j, name, "header", fit=False, align="right")
         for i, value in enumerate(values):
             value = cell_value(value)
             sheet.write(
