@@ -24,6 +24,7 @@ __all__ = [
     "EXIT_INTERNAL_ERROR",
     "HashKeyError",
     "OutputFolderError",
+    "RawFolderError",
     "SettingsError",
     "UserError",
     "crash_log_dir",
@@ -52,6 +53,10 @@ class SettingsError(UserError, ValueError):
 
 class OutputFolderError(UserError):
     """An output folder that cannot take the results (checked before any work)."""
+
+
+class RawFolderError(UserError):
+    """A raw folder that is missing or not a folder."""
 
 
 class HashKeyError(UserError):

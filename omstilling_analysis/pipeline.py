@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -366,34 +363,35 @@ def safe_cell_value(value: object) -> str:
 def write_outputs(
     result: RunResult, out_dir: str | Path, progress: ProgressLog | None = None
 ) -> list[Path]:
-    """Write every table into a temporary folder, then move them into ``out_dir`` at once."""
+    """Write every table of the run and make them ``out_dir`` as a whole.
+
+    The run is written into a hidden folder beside ``out_dir`` and swapped in at once
+    (:func:`outputs.replace_outputs`): ``out_dir`` is always either the old run or the new one,
+    and no file of an earlier run remains beside the new manifest. ``manifest.json`` lists the
+    run's files under ``filer``. Returns the paths of the run's files and folders.
+    """
+    from omstilling_analysis import outputs
+
     progress = progress or ProgressLog(False)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".omstilling-", dir=out.parent))
-    try:
+    writers = result.extras.get("writers", {})
+    manifest = {**result.manifest, "filer": sorted([*result.tables, *writers, "manifest.json"])}
+
+    def write(folder: Path) -> None:
         for name, table in result.tables.items():
-            target = staging / name
             if name.endswith(".parquet"):
-                table.to_parquet(target, index=False)
+                table.to_parquet(folder / name, index=False)
             elif name.endswith(".csv"):
-                table.to_csv(target, index=False, encoding="utf-8")
-        for name, writer in result.extras.get("writers", {}).items():
-            writer(staging / name)
-        (staging / "manifest.json").write_text(
-            json.dumps(result.manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+                table.to_csv(folder / name, index=False, encoding="utf-8")
+        for name, writer in writers.items():
+            writer(folder / name)
+        (folder / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
-        written = []
-        for path in sorted(staging.iterdir()):
-            target = out / path.name
-            if target.is_dir():
-                shutil.rmtree(target)
-            os.replace(path, target)
-            written.append(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    progress.say(f"skrev {len(written)} filer til {out}")
-    return written
+
+    raw_dir = getattr(result.raw, "raw_dir", None)
+    names = outputs.replace_outputs(out_dir, write, raw=raw_dir)
+    progress.say(f"skrev {len(names)} filer til {out_dir}")
+    return [Path(out_dir) / name for name in names]
 
 
 def run(
@@ -402,10 +400,20 @@ def run(
     settings: Settings | None = None,
     progress: bool | ProgressLog = False,
 ) -> RunResult:
-    """The whole pipeline. Raises the first :class:`load.RawDataError` if any file is unusable
-    (``RunResult.raw.errors`` lists them all for the CLI); writes nothing in that case."""
+    """The whole pipeline.
+
+    Before anything is read: the raw folder must exist, ``out_dir`` must be able to take the
+    results (:func:`outputs.check_folders`) and the key for ``respondent_key`` must be usable
+    (:func:`privacy.hash_key`); each problem is a :class:`~omstilling_analysis.errors.UserError`.
+    Raises :class:`RawDataErrors` when any raw file is unusable (``errors`` lists them all);
+    nothing is written in any of these cases.
+    """
+    from omstilling_analysis import outputs, privacy
+
     settings = settings or Settings()
     log = progress if isinstance(progress, ProgressLog) else ProgressLog(bool(progress))
+    outputs.check_folders(raw_dir, out_dir)
+    privacy.hash_key()
     raw = load_raw(raw_dir, log)
     if raw.errors:
         raise RawDataErrors(raw.errors)
