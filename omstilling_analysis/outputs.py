@@ -300,19 +300,29 @@ def exchange_folders(first: Path, second: Path) -> bool:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold back Ctrl-C and SIGTERM (delivered when the block ends), where the system can."""
-    can = (
-        hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
-    )
-    if not can:  # pragma: no cover - Windows
+    """Hold back Ctrl-C and SIGTERM until the block ends, then act on them as usual.
+
+    Python-level handlers that only note the signal are installed for the block (they run in
+    the main thread whichever thread the system hands the signal to); outside the main thread
+    signals cannot be handled, and the block runs unprotected.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    caught: list[int] = []
+    held = [signal.SIGINT, *([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])]
+    previous = {number: signal.signal(number, lambda n, _f: caught.append(n)) for number in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in dict.fromkeys(caught):
+            handler = previous[number]
+            if callable(handler):
+                handler(number, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), number)
 
 
 def _swap(staging: Path, target: Path) -> Path | None:
