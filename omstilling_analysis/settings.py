@@ -378,8 +378,16 @@ def _syntax_message(text: str, error: tomllib.TOMLDecodeError) -> str:
     at_line = re.search(r"line (\d+)", str(error))
     number = int(at_line.group(1)) if at_line else None
     if number is None:
-        # e.g. an unterminated string: the first line with an odd number of quotes.
-        number = next((n for n, _, v in keyed if v.count('"') % 2 or v.count("'") % 2), None)
+        # "at end of document": an unterminated string or list, on the first line with an odd
+        # number of quotes or more opening than closing brackets.
+        number = next(
+            (
+                n
+                for n, _, v in keyed
+                if v.count('"') % 2 or v.count("'") % 2 or v.count("[") > v.count("]")
+            ),
+            None,
+        )
     if number is None:
         return "ugyldig TOML (tjek anførselstegn, lighedstegn og klammer)"
     key = next((k for n, k, _ in keyed if n == number), None)

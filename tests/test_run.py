@@ -186,7 +186,7 @@ def test_rerun_replaces_outputs_and_keeps_other_files(run, tmp_path):
     settings_file = tmp_path / "indstillinger.toml"
     settings_file.write_text("bootstrap = 10\nklynge_k = 3\n", encoding="utf-8")
     args = [
-        "run",
+        "kør",
         "--raw",
         str(raw),
         "--out",

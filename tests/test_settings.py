@@ -81,6 +81,7 @@ def test_each_wrong_value_names_its_key(tmp_path, text, key, words):
         ('klynge_metode = "ward\n', "linje 1: klynge_metode", "ugyldig TOML"),
         ("seed = 1\nseed = 2\n", "linje 2: seed", "to gange"),
         ("[temavaegte\nBOR = 1\n", "linje 1", "ugyldig TOML"),
+        ("seed = 1\nbootstrap = [10,\n", "linje 2: bootstrap", "ugyldig TOML"),
     ],
 )
 def test_syntax_errors_name_the_line_and_key(tmp_path, text, where, words):
