@@ -168,9 +168,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
-    # One municipality now; ``--alle`` joins --kommune in this group (one of them required).
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--kommune", help="kommunekode eller navn")
+    # One municipality now; ``--alle`` will join --kommune in a required mutually exclusive
+    # group (parser.add_mutually_exclusive_group(required=True)).
+    parser.add_argument("--kommune", required=True, help="kommunekode eller navn")
     parser.add_argument("--boelge", type=int, help="bølge (standard: den seneste)")
     parser.add_argument(
         "--resultater",
@@ -355,10 +355,8 @@ def _raw_data_error(error: BaseException) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``omstilling`` with ``argv`` (default: the command line); returns the exit code."""
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as done:  # --help, --version, or a usage error already printed
-        return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
+    # --help and --version end here with SystemExit(0), a usage error with SystemExit(2).
+    args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
     except KeyboardInterrupt:
