@@ -380,3 +380,48 @@ def test_concurrent_runs_end_with_one_whole_run(tmp_path):
     winner = json.loads((out / "manifest.json").read_text())["koersel"]
     assert _tree(out) == _new_run(winner)
     assert _siblings(out) == []
+
+
+def test_a_symlinked_output_folder_stays_a_symlink(tmp_path):
+    real = tmp_path / "disk" / "resultater"
+    real.parent.mkdir()
+    outputs.replace_outputs(real, _writer("gammel"))
+    link = tmp_path / "work" / "out"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    outputs.replace_outputs(link, _writer("ny", waves=(2024,)))
+    assert link.is_symlink() and _tree(link) == _new_run("ny", waves=(2024,))
+    assert sorted(os.listdir(real.parent)) == ["resultater"]
+
+
+def test_write_outputs_writes_the_run_and_lists_its_files(tmp_path):
+    import types
+
+    import pandas as pd
+
+    from omstilling_analysis import pipeline
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    table = pd.DataFrame({"kilde": ["a.xlsx", "b.xlsx"], "kilde_raekke": [2, 5]})
+    result = pipeline.RunResult(
+        tables={"udeladte.csv": table, "besvarelser.parquet": table},
+        manifest={"vaerktoej": "omstilling_analysis"},
+        raw=types.SimpleNamespace(raw_dir=raw),
+        extras={"writers": {"figurer": lambda path: path.mkdir()}},
+    )
+    out = tmp_path / "out"
+    paths = pipeline.write_outputs(result, out)
+    assert sorted(p.name for p in paths) == [
+        "besvarelser.parquet",
+        "figurer",
+        "manifest.json",
+        "udeladte.csv",
+    ]
+    pd.testing.assert_frame_equal(pd.read_csv(out / "udeladte.csv"), table)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "besvarelser.parquet"), table)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["filer"] == sorted(p.name for p in paths)
+    assert "filer" not in result.manifest  # the run's own manifest is not changed
+    with pytest.raises(OutputFolderError, match="rådatamappen"):
+        pipeline.write_outputs(result, raw / "ud")
