@@ -27,7 +27,7 @@ run: $(STAMP)
 		echo "$(RAW) er tom: laver syntetiske demodata"; \
 		$(BIN)/omstilling synth --out $(RAW); \
 	fi
-	$(BIN)/omstilling run --raw $(RAW) --out $(OUT)
+	$(BIN)/omstilling kør --raw $(RAW) --out $(OUT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile

@@ -13,7 +13,6 @@ import os
 import platform
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -472,28 +471,30 @@ def final_manifest(result: RunResult, folder: str | Path) -> dict:
 def write_outputs(
     result: RunResult, out_dir: str | Path, progress: ProgressLog | None = None
 ) -> list[Path]:
-    """Write every output into a temporary folder, then move them into ``out_dir`` at once."""
+    """Write every output of the run and make them ``out_dir`` as a whole.
+
+    The run is written into a hidden folder beside ``out_dir`` (:func:`write_run_files`) and
+    swapped in at once (:func:`outputs.replace_outputs`): ``out_dir`` is always either the old
+    run or the new one, and no file of an earlier run remains beside the new manifest.
+    ``manifest.json`` (:func:`final_manifest`) lists the run's files under ``filer`` with the
+    SHA-256 of each. Returns the paths of the run's files and folders.
+    """
+    from omstilling_analysis import outputs
+
     progress = progress or ProgressLog(False)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".omstilling-", dir=out.parent))
-    try:
-        write_run_files(result, staging)
-        (staging / "manifest.json").write_text(
-            json.dumps(final_manifest(result, staging), ensure_ascii=False, indent=2, default=str),
-            encoding="utf-8",
+
+    def write(folder: Path) -> None:
+        write_run_files(result, folder)
+        names = sorted([*(p.name for p in folder.iterdir()), "manifest.json"])
+        manifest = final_manifest(result, folder) | {"filer": names}
+        (folder / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
-        written = []
-        for path in sorted(staging.iterdir()):
-            target = out / path.name
-            if target.is_dir():
-                shutil.rmtree(target)
-            os.replace(path, target)
-            written.append(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    progress.say(f"skrev {len(written)} filer til {out}")
-    return written
+
+    raw_dir = getattr(result.raw, "raw_dir", None)
+    names = outputs.replace_outputs(out_dir, write, raw=raw_dir)
+    progress.say(f"skrev {len(names)} filer til {out_dir}")
+    return [Path(out_dir) / name for name in names]
 
 
 def run(
@@ -502,10 +503,20 @@ def run(
     settings: Settings | None = None,
     progress: bool | ProgressLog = False,
 ) -> RunResult:
-    """The whole pipeline. Raises the first :class:`load.RawDataError` if any file is unusable
-    (``RunResult.raw.errors`` lists them all for the CLI); writes nothing in that case."""
+    """The whole pipeline.
+
+    Before anything is read: the raw folder must exist, ``out_dir`` must be able to take the
+    results (:func:`outputs.check_folders`) and the key for ``respondent_key`` must be usable
+    (:func:`privacy.hash_key`); each problem is a :class:`~omstilling_analysis.errors.UserError`.
+    Raises :class:`RawDataErrors` when any raw file is unusable (``errors`` lists them all);
+    nothing is written in any of these cases.
+    """
+    from omstilling_analysis import outputs, privacy
+
     settings = settings or Settings()
     log = progress if isinstance(progress, ProgressLog) else ProgressLog(bool(progress))
+    outputs.check_folders(raw_dir, out_dir)
+    privacy.hash_key()
     raw = load_raw(raw_dir, log)
     if raw.errors:
         raise RawDataErrors(raw.errors)

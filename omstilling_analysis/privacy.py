@@ -10,6 +10,7 @@ repository. Keep the key to get the same ``respondent_key`` in a later run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -18,8 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from omstilling_analysis.errors import HashKeyError
+
 KEY_ENV = "OMSTILLING_SALT"
 KEY_FILE_ENV = "OMSTILLING_NOEGLEFIL"
+#: The shortest key accepted, in bytes (UTF-8): 32 bytes = 256 bits, SHA-256's own strength.
+MIN_KEY_BYTES = 32
 
 
 def key_file_path() -> Path:
@@ -30,19 +35,82 @@ def key_file_path() -> Path:
     return base / "omstilling_analysis" / "noegle"
 
 
-def hash_key() -> tuple[bytes, str]:
-    """The HMAC key and where it came from (``"miljøvariabel"`` or the key file's path)."""
-    salt = os.environ.get(KEY_ENV)
-    if salt:
-        return salt.encode("utf-8"), f"miljøvariablen {KEY_ENV}"
-    path = key_file_path()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Created with owner-only permissions before the secret is written.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
+def _checked_key(key: bytes, where: str, hint: str = "") -> bytes:
+    if len(key) < MIN_KEY_BYTES:
+        state = "er tom" if not key else f"er for kort ({len(key)} byte)"
+        raise HashKeyError(
+            f"{where} {state}: nøglen til respondent_key skal være mindst {MIN_KEY_BYTES} byte"
+            f"{hint}"
+        )
+    return key
+
+
+def _private_folder(folder: Path) -> None:
+    """Make the key's folder (and missing parents) readable by its owner only (0700)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    default = folder.name == "omstilling_analysis" and not os.environ.get(KEY_FILE_ENV)
+    # Folders made here, and the default key folder, are the program's own: tighten them.
+    for path in [*missing, *([folder] if default else [])]:
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o700)
+
+
+def _create_key_file(path: Path) -> None:
+    """Make the key file once, safely when several processes start at the same time.
+
+    The key is written in full to a temporary file of its own (``O_EXCL``, mode 0600) and then
+    linked to its name: ``os.link`` fails when the name exists, so the first process wins and
+    the others read the winner's complete key; nobody ever reads a half-written key.
+    """
+    _private_folder(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
             handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode("utf-8"), str(path)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: its key is the key
+        except OSError:
+            # A file system without hard links: rename never replaces on Windows and is
+            # atomic on POSIX; a key that appeared meanwhile is kept.
+            if not path.exists():
+                with contextlib.suppress(FileExistsError):
+                    os.rename(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def hash_key() -> tuple[bytes, str]:
+    """The HMAC key and where it came from (the environment variable or the key file's path).
+
+    ``OMSTILLING_SALT`` wins when it is set; otherwise the key file (made on first use, see
+    :func:`key_file_path`). Raises :class:`HashKeyError` (one Danish line) when the key is
+    empty or shorter than :data:`MIN_KEY_BYTES` bytes, or the key file cannot be read or made:
+    with a short key anyone could recompute the respondent keys from the ids.
+    """
+    if KEY_ENV in os.environ:
+        where = f"miljøvariablen {KEY_ENV}"
+        return _checked_key(os.environ[KEY_ENV].encode("utf-8"), where), where
+    path = key_file_path()
+    try:
+        if not path.exists():
+            _create_key_file(path)
+        key = path.read_bytes().strip()
+    except IsADirectoryError:
+        raise HashKeyError(f"nøglefilen {path} er en mappe") from None
+    except OSError:
+        raise HashKeyError(
+            f"nøglefilen {path} kan ikke læses eller oprettes; sæt {KEY_FILE_ENV} til en anden "
+            f"sti eller {KEY_ENV} til en nøgle"
+        ) from None
+    hint = " (slet filen, så laves en ny; så skifter alle respondent_key)"
+    return _checked_key(key, f"nøglefilen {path}", hint), str(path)
 
 
 #: SHA-256's block size, and the HMAC pads (RFC 2104) as translation tables of the key's bytes.

@@ -194,7 +194,7 @@ def test_help_and_usage_errors_are_danish(capsys):
     with pytest.raises(SystemExit) as done:
         main(["rapport"])
     assert done.value.code == 2
-    assert "fejl: disse argumenter mangler: --kommune" in capsys.readouterr().err
+    assert "fejl: et af argumenterne --kommune --alle skal angives" in capsys.readouterr().err
 
 
 def test_one_wave_without_outcomes_runs_and_says_what_it_skipped(raw_dir, out_dir, capsys):

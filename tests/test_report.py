@@ -390,9 +390,9 @@ def test_feedback_workbook_for_one_municipality(run, tmp_path):
     with pytest.raises(feedback.NotPublishable, match="færre end 3"):
         feedback.municipality_workbook_from_results(results, "101", 2024, tmp_path / "k.xlsx")
     assert not (tmp_path / "k.xlsx").exists()
-    with pytest.raises(ValueError, match="ukendt kommune"):
+    with pytest.raises(feedback.ResultsError, match="ukendt kommune"):
         feedback.municipality_workbook_from_results(results, "Atlantis", None, None)
-    with pytest.raises(ValueError, match="bølge"):
+    with pytest.raises(feedback.ResultsError, match="bølge"):
         feedback.municipality_workbook_from_results(results, "851", 1999, None)
 
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from omstilling_analysis import reference
+from omstilling_analysis.errors import UserError
 from omstilling_analysis.plots.style import PALETTE, png_bytes
 from omstilling_analysis.publish import INDEX, municipality_item_means, publish
 from omstilling_analysis.report.data import SummaryData
@@ -48,6 +49,8 @@ __all__ = [
     "SHEETS",
     "FeedbackBatch",
     "NotPublishable",
+    "ResultsError",
+    "results_wave",
     "feedback_workbook",
     "load_results",
     "municipality_development",
@@ -81,8 +84,12 @@ RESULT_FILES: tuple[str, ...] = (
 SHEETS: tuple[str, ...] = ("Profil", "Udvikling", "Potentiale", "Spørgsmål", "Om tallene")
 
 
-class NotPublishable(ValueError):
+class NotPublishable(UserError):
     """The municipality has no published scores in the wave (a Danish message says why)."""
+
+
+class ResultsError(UserError):
+    """A results folder, municipality or wave that cannot be reported on."""
 
 
 # =========================================================================== reading results
@@ -95,10 +102,12 @@ def load_results(results_dir: str | Path) -> tuple[dict[str, pd.DataFrame], dict
     to report (``FileNotFoundError`` with a Danish message).
     """
     folder = Path(results_dir)
+    if not folder.is_dir():
+        raise ResultsError(f"{results_dir}: mappen findes ikke")
     if not (folder / "kommunescorer.parquet").is_file():
-        raise FileNotFoundError(
-            f"{results_dir}: fandt ikke kommunescorer.parquet; kør først 'omstilling kør' med "
-            "resultater i den mappe"
+        raise ResultsError(
+            f"{results_dir}: ingen resultater her (kommunescorer.parquet mangler); kør først "
+            f"'omstilling kør --out {results_dir}'"
         )
     tables: dict[str, pd.DataFrame] = {}
     for name in RESULT_FILES:
@@ -133,10 +142,10 @@ def settings_from_manifest(manifest: dict) -> Settings:
 
 
 def resolve(kommune: str | int) -> int:
-    """A municipality code from a code or a name; ``ValueError`` (Danish) when unknown."""
+    """A municipality code from a code or a name; :class:`ResultsError` when unknown."""
     code = reference.resolve_municipality(str(kommune).strip())
     if code is None:
-        raise ValueError(
+        raise ResultsError(
             f"ukendt kommune: '{kommune}' (angiv en af de 98 kommunekoder eller et kommunenavn)"
         )
     return int(code)
@@ -151,13 +160,31 @@ def _summary_data(results_dir: str | Path) -> SummaryData:
 def _wave(data: SummaryData, results_dir: str | Path, boelge: int | None) -> int:
     waves = data.waves
     if not waves:
-        raise ValueError(f"{results_dir}: kommunescorer.parquet er tom")
+        raise ResultsError(f"{results_dir}: kommunescorer.parquet er tom")
     wave = waves[-1] if boelge is None else int(boelge)
     if wave not in waves:
-        raise ValueError(
-            f"bølge {wave} findes ikke i resultaterne (der er {', '.join(map(str, waves))})"
+        raise ResultsError(
+            f"{results_dir}: bølge {wave} findes ikke i resultaterne "
+            f"(der er {', '.join(map(str, waves))})"
         )
     return wave
+
+
+def results_wave(results_dir: str | Path, boelge: int | None) -> int:
+    """The wave to report on: ``boelge`` if the results have it, else the latest."""
+    folder = Path(results_dir)
+    if not (folder / "kommunescorer.parquet").is_file():
+        load_results(results_dir)  # raises the one Danish line
+    scores = pd.read_parquet(folder / "kommunescorer.parquet", columns=["boelge"])
+    waves = sorted(int(w) for w in scores["boelge"].dropna().unique())
+    if not waves:
+        raise ResultsError(f"{results_dir}: kommunescorer.parquet er tom")
+    if boelge is not None and int(boelge) not in waves:
+        raise ResultsError(
+            f"{results_dir}: bølge {boelge} findes ikke i resultaterne "
+            f"(der er {', '.join(map(str, waves))})"
+        )
+    return waves[-1] if boelge is None else int(boelge)
 
 
 def why_not_published(data: SummaryData, code: int, wave: int) -> str | None:
