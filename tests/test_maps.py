@@ -390,3 +390,18 @@ def test_minimum_of_the_settings_reaches_the_legend():
     published = publish.published_scores(_scores(), settings)
     fig = maps.map_figures(published, None, None, 2024, settings)["danmarkskort_indeks_2024"]
     assert "færre end 5 besvarelser (1 kommune)" in _legend_texts(fig)
+
+
+def test_moving_the_highlight_gives_the_same_picture_as_drawing_it_anew():
+    from omstilling_analysis.plots.style import png_bytes
+
+    values = _scores().query("boelge == 2024").set_index("kommunekode")["modenhedsindeks"]
+    title = "Aalborg (fremhævet)"
+    drawn = maps.plot_denmark_map(values, kind="index", wave=2024, highlight=851, title=title)
+    moved = maps.plot_denmark_map(values, kind="index", wave=2024, highlight=101)
+    maps.move_highlight(moved, 851, title=title)
+    assert png_bytes(moved, clear=False) == png_bytes(drawn)
+    # And back again: the first municipality is no longer highlighted.
+    again = maps.plot_denmark_map(values, kind="index", wave=2024, title=title)
+    maps.move_highlight(moved, None)
+    assert png_bytes(moved) == png_bytes(again)

@@ -61,7 +61,7 @@ from omstilling_analysis.text import dk_number, level_names
 
 __all__ = [
     "BORNHOLM", "CAPITAL_WINDOW", "CREDIT", "MapGeometry", "cluster_colour",
-    "drawn_codes", "map_figures", "map_makers", "map_geometry", "plot_denmark_map", "project",
+    "drawn_codes", "map_figures", "map_makers", "move_highlight", "map_geometry", "plot_denmark_map", "project",
 ]  # fmt: skip
 
 #: Municipality code of Bornholm, drawn in its own box.
@@ -547,6 +547,28 @@ def _change_colourbar(fig: Figure, norm: Normalize, left: float, bottom: float) 
              fontsize=9)  # fmt: skip
     cax.text(1.0, 1.25, "fremgang ▶", transform=cax.transAxes, ha="right", va="bottom",
              fontsize=9)  # fmt: skip
+
+
+def move_highlight(
+    fig: Figure, code: int | None, *, kind: Kind = "index", title: str | None = None
+):
+    """Highlight ``code`` on a map already drawn by :func:`plot_denmark_map` (and no other):
+    the same picture as drawing it anew with ``highlight=code``, without drawing the outlines
+    again (98 feedback workbooks share one map per wave)."""
+    edge = _CHANGE_EDGE if kind == "change" else _EDGE
+    axes = list(fig.axes)
+    axes += [child for ax in fig.axes for child in ax.child_axes]
+    for ax in axes:
+        for artist in ax.artists + ax.patches:
+            if not isinstance(artist, PathPatch) or not str(artist.get_gid() or "").isdigit():
+                continue
+            chosen = code is not None and int(artist.get_gid()) == int(code)
+            artist.set_edgecolor("#000000" if chosen else edge)
+            artist.set_linewidth(_HIGHLIGHT_WIDTH if chosen else _EDGE_WIDTH)
+            artist.set_zorder(3 if chosen else 2)
+    if title is not None:
+        fig.axes[0].set_title(title, fontsize=13, pad=8)
+    return fig
 
 
 def drawn_codes(fig: Figure) -> list[int]:

@@ -51,11 +51,13 @@ def dk_axis(decimals: int = 1) -> FuncFormatter:
     return FuncFormatter(lambda x, _pos: dk_number(x, decimals))
 
 
-def png_bytes(fig: Figure) -> bytes:
+def png_bytes(fig: Figure, clear: bool = True) -> bytes:
     """The figure as PNG bytes (``DPI`` dots per inch); the figure is cleared afterwards."""
     buffer = io.BytesIO()
     # No date or software version in the file: the same figure gives the same bytes.
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    if not clear:  # the caller draws it again (e.g. with another municipality highlighted)
+        return buffer.getvalue()
     fig.clear()
     if getattr(fig.canvas, "manager", None) is not None:
         # Drawn with pyplot: release it from pyplot's list of open figures.

@@ -59,6 +59,14 @@ class SummaryData:
         self.hidden = suppressed(self.minimum)
         self.theme_names = theme_names()
         self._png: dict[str, bytes] = {}
+        self._made: dict[Any, Any] = {}
+
+    def reuse(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()`` once per key for this run's data, shared by every workbook made from it
+        (e.g. the map that all 98 feedback workbooks highlight their municipality on)."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
 
     def table(self, name: str) -> pd.DataFrame | None:
         """An internal table of the run (``None`` when absent or empty)."""

@@ -517,23 +517,30 @@ def _profile_sheet(
 
 
 def highlighted_map(data: SummaryData, code: int, wave: int) -> bytes:
-    """The index map of ``wave`` with the municipality's outline drawn thick (PNG)."""
-    from omstilling_analysis.plots.maps import plot_denmark_map
+    """The index map of ``wave`` with the municipality's outline drawn thick (PNG).
 
-    scores = data.wave_published(wave)
-    hidden = scores.loc[scores[f"{INDEX}_skjult"], "kommunekode"].astype(int)
+    The map of the wave is drawn once for all the workbooks made from ``data``; each moves the
+    highlight to its own municipality (:func:`omstilling_analysis.plots.maps.move_highlight`).
+    """
+    from omstilling_analysis.plots import maps
+
+    def draw():
+        scores = data.wave_published(wave)
+        hidden = scores.loc[scores[f"{INDEX}_skjult"], "kommunekode"].astype(int)
+        return maps.plot_denmark_map(
+            scores.set_index("kommunekode")[INDEX].astype(float),
+            kind="index",
+            wave=wave,
+            suppressed=set(hidden),
+            thresholds=data.settings.level_thresholds,
+            min_respondents=data.minimum,
+        )
+
+    figure = data.reuse(("danmarkskort_fremhaevet", wave), draw)
     name = reference.municipality(code)["kommune"]
-    figure = plot_denmark_map(
-        scores.set_index("kommunekode")[INDEX].astype(float),
-        kind="index",
-        wave=wave,
-        suppressed=set(hidden),
-        highlight=code,
-        thresholds=data.settings.level_thresholds,
-        min_respondents=data.minimum,
-        title=f"{name} (fremhævet) blandt landets kommuner, bølge {wave}",
-    )
-    return png_bytes(figure)
+    title = f"{name} (fremhævet) blandt landets kommuner, bølge {wave}"
+    maps.move_highlight(figure, code, title=title)
+    return png_bytes(figure, clear=False)
 
 
 def _development_sheet(book: Workbook, data: SummaryData, code: int, place: pd.Series) -> None:
