@@ -14,6 +14,8 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from omstilling_analysis import clusters, reference
+from omstilling_analysis.clusters import engine, stability, typology
+from omstilling_analysis.plots import clusters as cluster_plots
 from omstilling_analysis.settings import Settings
 
 THEMES = reference.theme_codes()
@@ -157,9 +159,10 @@ def test_select_k_table_and_auto_k(planted):
     z = (raw - raw.mean(axis=0)) / raw.std(axis=0, ddof=1)
     table = clusters.select_k(z, seed=5)
     assert list(table.columns) == ["metode", "k", "silhuet", "gap", "gap_se", "bic"]
-    assert len(table) == 3 * 7
-    assert set(table["k"]) == set(range(2, 9))
+    assert len(table) == 3 * 8
+    assert set(table["k"]) == set(range(1, 9))
     assert table.loc[table["metode"] == "gmm", "bic"].notna().all()
+    assert table.loc[table["k"] == 1, "silhuet"].isna().all()
     assert table.loc[table["metode"] != "gmm", "bic"].isna().all()
     assert (table["gap_se"] > 0).all()
     choice = clusters.choose_solution(table)
@@ -177,8 +180,8 @@ def test_small_waves_have_no_bic_where_the_mixture_has_too_many_parameters(plant
     raw = wave[THEMES].to_numpy()
     table = clusters.select_k((raw - raw.mean(axis=0)) / raw.std(axis=0, ddof=1), seed=1)
     mixture = table[table["metode"] == "gmm"].set_index("k")["bic"]
-    # p = 7k + 20 parameters: below 40 for k = 2 only
-    assert mixture.notna().to_dict() == {k: k == 2 for k in range(2, 9)}
+    # p = 7k + 20 parameters: below 40 for k = 1 and 2 only
+    assert mixture.notna().to_dict() == {k: k <= 2 for k in range(1, 9)}
     choice = clusters.choose_solution(table, Settings(n_clusters=5))
     assert choice["metode"] == "kmeans" and choice["k"] == 5
 
@@ -188,9 +191,9 @@ def test_gap_rule_is_tibshiranis():
         {"k": [2, 3, 4, 5], "gap": [0.5, 0.9, 0.95, 0.97], "gap_se": [0.05, 0.05, 0.08, 0.05]}
     )
     # gap(2) < gap(3) - s(3); gap(3) = 0.9 >= gap(4) - s(4) = 0.87
-    assert clusters._gap_rule(table) == 3
+    assert clusters.gap_rule(table) == 3
     rising = table.assign(gap=[0.1, 0.3, 0.5, 0.7])
-    assert clusters._gap_rule(rising) == 5
+    assert clusters.gap_rule(rising) == 5
 
 
 # --------------------------------------------------------------------------- names
@@ -303,14 +306,14 @@ def test_types_keep_their_numbers_across_waves(planted, result):
 
 
 def test_alignment_holds_when_a_waves_cluster_order_is_permuted(planted, result, monkeypatch):
-    fit = clusters._fit
+    fit = engine.fit
     permutation = np.array([3, 1, 0, 2])
 
     def permuted(method, X, weights, k, rng, n_init=clusters.N_INIT):
         labels = fit(method, X, weights, k, rng, n_init)
         return permutation[labels] if labels.shape[0] == 1 and k == 4 else labels
 
-    monkeypatch.setattr(clusters, "_fit", permuted)
+    monkeypatch.setattr(typology, "fit", permuted)
     again = clusters.cluster_municipalities(planted[0], settings=FAST)
     pd.testing.assert_frame_equal(result.assignments, again.assignments)
     pd.testing.assert_frame_equal(result.profiles, again.profiles)
@@ -379,11 +382,11 @@ def test_bootstrap_separates_real_types_from_noise(planted, result):
     assert (result.profiles["ari_bootstrap"] > 0.7).all()
     rng = np.random.default_rng(0)
     noise = rng.normal(3.0, 0.5, (90, 6))
-    labels = clusters._fit("kmeans", (noise - noise.mean(0)) / noise.std(0), None, 5, rng)[0]
-    stability = clusters.bootstrap_stability(noise, labels, "kmeans", settings=FAST, seed=1)
-    assert stability["ari"] < 0.6
-    assert (stability["jaccard"] < 0.75).any()
-    assert np.all((stability["certainty"] >= 0) & (stability["certainty"] <= 1))
+    labels = engine.fit("kmeans", (noise - noise.mean(0)) / noise.std(0), None, 5, rng)[0]
+    noisy = clusters.bootstrap_stability(noise, labels, "kmeans", settings=FAST, seed=1)
+    assert noisy.ari < 0.6
+    assert (noisy.jaccard < 0.75).any()
+    assert np.all((noisy.certainty >= 0) & (noisy.certainty <= 1))
 
 
 def test_respondent_resampling_keeps_the_means_on_average():
@@ -395,7 +398,7 @@ def test_respondent_resampling_keeps_the_means_on_average():
     raw = np.stack(
         [np.nanmean(values[s : s + z], axis=0) for s, z in zip(starts, sizes, strict=True)]
     )
-    means, valid = clusters._resample_means(raw, (values, starts, sizes), 2000, rng)
+    means, valid = stability.resample_means(raw, (values, starts, sizes), 2000, rng)
     assert valid.all()
     assert np.allclose(means[:, 0], raw[0])  # one respondent: always the same mean
     assert np.allclose(means.mean(axis=0), raw, atol=0.03)
@@ -405,14 +408,14 @@ def test_respondent_resampling_keeps_the_means_on_average():
 def test_own_kmeans_matches_scikit_learn():
     rng = np.random.default_rng(4)
     X = np.concatenate([rng.normal(c, 1.0, (30, 6)) for c in rng.normal(0, 3, (4, 6))])
-    labels, inertia = clusters._kmeans(X, None, 4, np.random.default_rng(0))
+    labels, inertia = engine.kmeans(X, None, 4, np.random.default_rng(0))
     reference_fit = KMeans(4, n_init=10, random_state=0).fit(X)
     assert inertia[0] <= reference_fit.inertia_ * (1 + 1e-9)
     assert adjusted_rand_score(labels[0], reference_fit.labels_) == 1.0
     # bootstrap weights are the same as duplicated rows
     counts = rng.multinomial(len(X), np.full(len(X), 1 / len(X)))
-    weighted = clusters._kmeans(X, counts, 4, np.random.default_rng(1))[1][0]
-    duplicated = clusters._kmeans(np.repeat(X, counts, axis=0), None, 4, np.random.default_rng(1))
+    weighted = engine.kmeans(X, counts, 4, np.random.default_rng(1))[1][0]
+    duplicated = engine.kmeans(np.repeat(X, counts, axis=0), None, 4, np.random.default_rng(1))
     assert weighted == pytest.approx(duplicated[1][0])
 
 
@@ -421,9 +424,9 @@ def test_own_kmeans_matches_scikit_learn():
 
 def test_figures_build(planted, result):
     scores, _ = planted
-    heatmap = clusters.plot_profile_heatmap(result.profiles, 2022)
-    selection = clusters.plot_k_selection(result.selection, 2022, result.chosen)
-    pca = clusters.plot_pca_map(scores, result.assignments, 2022)
+    heatmap = cluster_plots.plot_profile_heatmap(result.profiles, 2022)
+    selection = cluster_plots.plot_k_selection(result.selection, 2022, result.chosen)
+    pca = cluster_plots.plot_pca_map(scores, result.assignments, 2022)
     for figure in (heatmap, selection, pca):
         assert isinstance(figure, Figure)
         figure.canvas.draw()
@@ -439,7 +442,7 @@ def test_pca_map_never_shows_a_municipality_with_fewer_than_three_respondents(pl
     scores = scores.copy()
     few = scores["boelge"].eq(2024) & scores["kommunekode"].isin(scores["kommunekode"].unique()[:5])
     scores.loc[few, "n_respondenter"] = 2
-    figure = clusters.plot_pca_map(scores, result.assignments, 2024)
+    figure = cluster_plots.plot_pca_map(scores, result.assignments, 2024)
     shown = sum(len(collection.get_offsets()) for collection in figure.axes[0].collections)
     clustered = result.assignments.query("boelge == 2024")["klynge"].notna().sum()
     assert shown == clustered - 5
