@@ -68,7 +68,7 @@ def reference_sets(X: np.ndarray, n_reference: int, rng: np.random.Generator) ->
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(50, 2)) @ np.array([[3.0, 0.0], [2.9, 0.3]])
+    >>> X = rng.normal(size=(50, 2)) @ np.array([[3.0, 2.9], [0.0, 0.3]])
     >>> Z = reference_sets(X, 200, rng)
     >>> Z.shape, bool(abs(np.corrcoef(Z.reshape(-1, 2).T)[0, 1]) > 0.9)
     ((200, 50, 2), True)
