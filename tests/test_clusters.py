@@ -526,7 +526,10 @@ def test_the_rule_takes_the_bic_and_k_one_can_win():
     choice = clusters.choose_solution(table)
     assert (choice["k"], choice["k_bic"], choice["k_gap"]) == (1, 1, 3)
     assert "ingen tydelige typer" in choice["begrundelse"]
-    table.loc[(table["metode"] == "gmm") & (table["k"] == 3), "bic"] = 99.0
+    # types must beat one normal by more than the margin (10)
+    table.loc[(table["metode"] == "gmm") & (table["k"] == 3), "bic"] = 91.0
+    assert clusters.choose_solution(table)["k"] == 1
+    table.loc[(table["metode"] == "gmm") & (table["k"] == 3), "bic"] = 89.0
     assert clusters.choose_solution(table)["k"] == 3
     # without any BIC (too few municipalities) the gap statistic decides
     no_bic = table.assign(bic=np.nan)

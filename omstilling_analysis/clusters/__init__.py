@@ -21,6 +21,7 @@ from omstilling_analysis.clusters.naming import (
     name_clusters,
 )
 from omstilling_analysis.clusters.selection import (
+    BIC_MARGIN,
     DEFAULT_K_RANGE,
     N_REFERENCE,
     choose_solution,
@@ -46,7 +47,7 @@ from omstilling_analysis.clusters.typology import (
 )
 
 __all__ = [
-    "ASSIGNMENT_COLUMNS", "CHOSEN_COLUMNS", "DEFAULT_K_RANGE", "GMM_REG", "JACCARD_DISSOLVED",
+    "ASSIGNMENT_COLUMNS", "BIC_MARGIN", "CHOSEN_COLUMNS", "DEFAULT_K_RANGE", "GMM_REG", "JACCARD_DISSOLVED",
     "JACCARD_HIGHLY_STABLE", "JACCARD_STABLE", "JACCARD_VALID", "METHODS", "METHOD_NAMES",
     "NO_TYPES_NAME", "N_INIT", "N_REFERENCE", "THEME_WORDS", "ClusterResult", "Stability",
     "align_clusters", "bootstrap_stability", "choose_solution", "cluster_municipalities",
