@@ -75,6 +75,14 @@ kommunenavne = reference.municipalities().set_index("kommunekode")["kommune"]
 valg = klynger.chosen.assign(metode=klynger.chosen["metode"].map(clusters.METHOD_NAMES))
 nb.show(valg.drop(columns="begrundelse"))
 nb.show([f"**{r.boelge}:** {r.begrundelse}" for r in klynger.chosen.itertuples()])
+uden_typer = [int(r.boelge) for r in klynger.chosen.itertuples() if r.ingen_typer]
+if boelge in uden_typer:
+    print(
+        f"Bølge {boelge}: ingen tydelige typer. Kommunernes profiler ligger på én sammenhængende "
+        "fordeling uden adskilte grupper, så alle kommuner er i én gruppe. Profilerne nedenfor er "
+        "landets gennemsnit, ikke typer; at dele kommunerne i vilkårlige skiver ville vise "
+        "forskelle, som data ikke bærer. Vil I alligevel se en opdeling, kan I sætte K (klynge_k)."
+    )
 
 # %% [markdown]
 # Kurverne bag valget i bølgen. **Silhuetbredden** (højere er bedre) måler, hvor tydeligt
@@ -91,7 +99,7 @@ nb.show(figurer[f"klynger_valg_af_k_{boelge}"]())
 #
 # Hver række i varmekortet er en klynge (nummer, navn og antal kommuner); farven er klyngens
 # gennemsnitlige afstand fra bølgens gennemsnit på temaet i standardafvigelser (blå: stærkere,
-# rød: svagere), og tallet i feltet er gennemsnittet på skalaen 1-5. En klynge markeret
+# orange: svagere; samme farver som i regnearkene og på kortene), og tallet i feltet er gennemsnittet på skalaen 1-5. En klynge markeret
 # *(ustabil)* genfindes dårligt i bootstrap og bør ikke bruges som selvstændig type.
 
 # %%

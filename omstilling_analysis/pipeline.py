@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from omstilling_analysis import clean, load, reference
-from omstilling_analysis.publish import PublishedTables, publish
+from omstilling_analysis.publish import PublishedTables, publish, wave_key
 from omstilling_analysis.settings import Settings
 
 
@@ -409,7 +409,7 @@ def effect_tables(
         return None, empty, ("ingen udfaldsfiler i rådata: effekter er ikke beregnet",)
 
     result = effects.estimate_effects(municipality_scores, raw.outcomes, settings)
-    linked_years = sorted(str(w) for w in result.table["boelge"].unique())
+    linked_years = sorted(set(wave_key(result.table)))
     progress.say(f"effekter beregnet for bølger: {', '.join(linked_years)}")
     return result, {"effekter.csv": result.table, "effekter_mangler.csv": result.missing}, ()
 
@@ -440,6 +440,9 @@ def write_run_files(result: RunResult, folder: str | Path) -> list[Path]:
         if name.endswith(".parquet"):
             table.to_parquet(path, index=False)
         else:
+            if name == "effekter.csv" and len(table):
+                # As the contract writes it: the pooled model's rows have boelge "samlet".
+                table = table.assign(boelge=wave_key(table))
             table.to_csv(path, index=False, encoding="utf-8")
         written.append(path)
     data = result.summary_data()

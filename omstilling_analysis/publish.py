@@ -41,8 +41,9 @@ from omstilling_analysis.text import suppressed, theme_names
 
 __all__ = [
     "INDEX",
-    "POOLED_LABEL",
+    "POOLED",
     "is_pooled",
+    "wave_key",
     "SIGNIFICANCE_LEVEL",
     "PublishedTables",
     "publish",
@@ -64,8 +65,9 @@ INDEX = score.INDEX
 #: The one significance level of every published verdict ("Sikker ændring", effect findings).
 SIGNIFICANCE_LEVEL = 0.05
 
-#: How ``effekter.csv`` names the pooled model in its ``boelge`` column (the contract's word).
-POOLED_LABEL = "samlet"
+#: The model pooled over the waves: its flag column in the effects table, and how
+#: ``effekter.csv`` names it in its ``boelge`` column (the contract's word).
+POOLED = "samlet"
 
 RANK_COLUMNS = ["boelge", "kommunekode", "rang", "rang_p05", "rang_p95", "n_kommuner"]
 
@@ -458,11 +460,26 @@ def published_items(item_statistics: pd.DataFrame | None, settings: Settings | N
     return out
 
 
-def is_pooled(effects: pd.DataFrame) -> pd.Series:
-    """Which rows of ``effekter.csv`` belong to the model pooled over the waves."""
-    if "samlet" in effects:
-        return effects["samlet"].astype("boolean").fillna(False).astype(bool)
-    return effects["boelge"].astype(str).eq(POOLED_LABEL)
+def is_pooled(table: pd.DataFrame) -> pd.Series:
+    """Which rows of an effects table belong to the model pooled over the waves.
+
+    The ``samlet`` column when the table has it; else (a table as the contract writes it, or
+    read back from ``effekter.csv``) ``boelge == "samlet"``.
+    """
+    if POOLED in table.columns:
+        return table[POOLED].astype("boolean").fillna(False).astype(bool)
+    return table["boelge"].astype("string").eq(POOLED).fillna(False)
+
+
+def wave_key(table: pd.DataFrame) -> pd.Series:
+    """Each row's wave as text (``"2022"``), or ``"samlet"`` for the pooled model's rows.
+
+    This is also how ``effekter.csv`` writes ``boelge``, as the contract has it.
+    """
+    pooled = is_pooled(table)
+    waves = pd.to_numeric(table["boelge"].where(~pooled), errors="coerce")
+    text = waves.map(lambda w: "" if pd.isna(w) else str(int(w)))
+    return text.where(~pooled, POOLED)
 
 
 def municipality_item_means(

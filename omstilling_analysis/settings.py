@@ -76,7 +76,7 @@ SETTING_KEYS: tuple[SettingKey, ...] = (
     SettingKey(
         "klynge_k",
         "n_clusters",
-        'Antal klynger: et helt tal fra 2 til 20, eller "auto" (vælges ud fra data).',
+        'Antal klynger: et helt tal fra 1 (ingen typer) til 20, eller "auto" (vælges ud fra data).',
     ),
     SettingKey(
         "klynge_metode",
@@ -304,7 +304,8 @@ def _check_lag(key: str, value: Any) -> int:
 
 
 def _check_clusters(key: str, value: Any) -> int | None:
-    return None if value is None else _integer(key, value, 2, _MAX_CLUSTERS)
+    # 1 is an answer too: "no clear types", every municipality in one group.
+    return None if value is None else _integer(key, value, 1, _MAX_CLUSTERS)
 
 
 def _check_method(key: str, value: Any) -> str | None:

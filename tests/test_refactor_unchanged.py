@@ -36,7 +36,12 @@ BEFORE_THE_MOVE = {
 }
 
 #: Tables an issue changed on purpose after the move, with the reason.
-CHANGED_ON_PURPOSE: dict[str, str] = {}
+CHANGED_ON_PURPOSE: dict[str, str] = {
+    "klynger.csv": "issue 11: k = 1 can be chosen, stability as fpc::clusterboot",
+    "klyngeprofiler.csv": "issue 11: k = 1 can be chosen, stability as fpc::clusterboot",
+    "klyngevalg.csv": "issue 11: k from 1 (a row more per method and wave)",
+    "effekter.csv": "issues 11 and 12: BH per wave and for the pooled model; boelge an integer",
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +57,8 @@ def tables(tmp_path_factory):
 def test_table_as_before_the_move(tables, name):
     rows, digest = BEFORE_THE_MOVE[name]
     table = tables[name]
-    assert len(table) == rows
     if name in CHANGED_ON_PURPOSE:
-        return
+        pytest.skip(f"changed on purpose: {CHANGED_ON_PURPOSE[name]}")
+    assert len(table) == rows
     got = int(pd.util.hash_pandas_object(table, index=False).sum() % (1 << 61))
     assert str(got) == digest, f"{name} changed"

@@ -36,7 +36,7 @@ def _error(tmp_path: Path, text: str) -> str:
     [
         ('klynge_k = "fem"', "klynge_k", "helt tal, ikke tekst"),
         ("klynge_k = 4.0", "klynge_k", "uden decimaler"),
-        ("klynge_k = 1", "klynge_k", "fra 2 til 20"),
+        ("klynge_k = 0", "klynge_k", "fra 1 til 20"),
         ("klynge_k = true", "klynge_k", "ikke sand/falsk"),
         ('klynge_metode = "pam"', "klynge_metode", "ukendt klyngemetode"),
         ("klynge_metode = 3", "klynge_metode", "ikke et helt tal"),

@@ -15,16 +15,15 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparatio
 
 from omstilling_analysis import reference
 from omstilling_analysis.effects.measures import BINOMIAL, z_column
+from omstilling_analysis.publish import POOLED, SIGNIFICANCE_LEVEL
 
 __all__ = [
     "ALPHA", "NOT_FITTED", "POOLED", "ModelFit", "NotEstimable", "cross_validated_r2",
     "fit_model", "hc3_covariance", "theme_rows", "usable",
 ]  # fmt: skip
 
-#: The name of the model pooled over waves: ``effekter.csv``'s boolean column ``samlet``.
-POOLED = "samlet"
-#: Level of the intervals and of "a finding" (on ``p_justeret``).
-ALPHA = 0.05
+#: The pooled model's name and the significance level have one home, the publish stage.
+ALPHA = SIGNIFICANCE_LEVEL
 #: ``model`` of a wave × outcome with too few data for its terms (see :class:`NotEstimable`).
 NOT_FITTED = "ikke estimeret: for få observationer"
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 from omstilling_analysis.effects.measures import ALL_OUTCOMES, BINOMIAL, NO_ANSWERS, OUTCOMES
 from omstilling_analysis.effects.models import ALPHA, POOLED
+from omstilling_analysis.publish import is_pooled, wave_key
 from omstilling_analysis.text import dk_number, dk_p, theme_names
 
 __all__ = [
@@ -32,25 +33,6 @@ OUTCOME_UNITS: dict[str, tuple[str, int]] = {
     "gevinst_kr_pr_indbygger": ("kr. pr. indbygger", 1),
     "digital_selvbetjening_pct": ("procentpoint", 1),
 }
-
-
-def is_pooled(table: pd.DataFrame) -> pd.Series:
-    """Which rows of an effects table belong to the pooled model.
-
-    The ``samlet`` column when the table has it; else (a table written before it existed)
-    ``boelge == "samlet"``.
-    """
-    if POOLED in table.columns:
-        return table[POOLED].fillna(False).astype(bool)
-    return table["boelge"].astype("string").eq(POOLED).fillna(False)
-
-
-def wave_key(table: pd.DataFrame) -> pd.Series:
-    """Each row's wave as text (``"2022"``), or ``"samlet"`` for the pooled model's rows."""
-    pooled = is_pooled(table)
-    waves = pd.to_numeric(table["boelge"].where(~pooled), errors="coerce")
-    text = waves.map(lambda w: "" if pd.isna(w) else str(int(w)))
-    return text.where(~pooled, POOLED)
 
 
 def _when(boelge: str, waves: list[str]) -> str:

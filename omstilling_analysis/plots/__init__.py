@@ -105,13 +105,13 @@ def _national_development(inputs: FigureInputs) -> Figure:
 
 
 def _cluster_heatmap(inputs: FigureInputs, boelge: int) -> Figure:
-    from omstilling_analysis import clusters
+    from omstilling_analysis.plots import clusters
 
     return clusters.plot_profile_heatmap(inputs.published.cluster_profiles, boelge)
 
 
 def _cluster_pca(inputs: FigureInputs, boelge: int) -> Figure:
-    from omstilling_analysis import clusters
+    from omstilling_analysis.plots import clusters
 
     published = inputs.published
     return clusters.plot_pca_map(
@@ -120,7 +120,7 @@ def _cluster_pca(inputs: FigureInputs, boelge: int) -> Figure:
 
 
 def _k_selection(inputs: FigureInputs, boelge: int) -> Figure:
-    from omstilling_analysis import clusters
+    from omstilling_analysis.plots import clusters
 
     result = inputs.clusters
     return clusters.plot_k_selection(result.selection, boelge, result.chosen)
@@ -133,7 +133,7 @@ def _cluster_result_waves(inputs: FigureInputs) -> Iterator[dict[str, Any]]:
 
 
 def _coefficients(inputs: FigureInputs, udfald: str) -> Figure:
-    from omstilling_analysis import effects
+    from omstilling_analysis.plots import effects
 
     return effects.plot_coefficients(inputs.published.effects, udfald)
 
@@ -155,9 +155,9 @@ def _dependence(inputs: FigureInputs, udfald: str, tema: str) -> Figure:
     result = inputs.effects
     link = effects.strongest_links(result.table, 4)
     row = link[(link["udfald"] == udfald) & (link["tema"] == tema)].iloc[0]
-    return effects.plot_partial_dependence(
-        result.linked, result.table, udfald, tema, boelge=str(row["boelge"])
-    )
+    from omstilling_analysis.plots.effects import plot_partial_dependence
+
+    return plot_partial_dependence(result.linked, result.table, udfald, tema, boelge=row["boelge"])
 
 
 def _strongest_links(inputs: FigureInputs) -> Iterator[dict[str, Any]]:

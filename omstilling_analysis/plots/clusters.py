@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
 
 from omstilling_analysis.clusters import JACCARD_STABLE, METHOD_NAMES, METHODS, NO_TYPES_NAME
-from omstilling_analysis.plots.style import PALETTE, dk_axis, style_axes
+from omstilling_analysis.plots.style import DIVERGING_CMAP, PALETTE, dk_axis, style_axes
 from omstilling_analysis.reference import theme_codes
 from omstilling_analysis.settings import Settings
 from omstilling_analysis.text import dk_number, theme_names
@@ -54,14 +54,16 @@ def plot_profile_heatmap(profiles: pd.DataFrame, boelge: int) -> Figure:
         sns.heatmap(
             pd.DataFrame(z, index=rows, columns=[names[code] for code in codes]),
             ax=axes,
-            cmap="RdBu_r",
+            cmap=DIVERGING_CMAP,
             vmin=-limit,
             vmax=limit,
             center=0.0,
             annot=np.vectorize(lambda v: dk_number(v, 1))(raw),
             fmt="",
             linewidths=0.5,
-            cbar_kws={"label": "Afvigelse fra bølgens gennemsnit\n(standardafvigelser)"},
+            cbar_kws={
+                "label": "Afvigelse fra bølgens gennemsnit (SD)\norange: svagere · blå: stærkere"
+            },
         )
     title = f"Klyngeprofiler {boelge}: gennemsnitlig temascore (1-5)"
     if len(wave) == 1 and wave["klyngenavn"].iloc[0] == NO_TYPES_NAME:

@@ -47,11 +47,25 @@ def clusters_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
 
             c = c.iloc[0]
             method = METHOD_NAMES.get(str(c.get("metode")), str(c.get("metode")))
-            sheet.lines(
-                [f"Metode: {method}, {int(c['k'])} klynger. {c.get('begrundelse', '')}"],
-                "text",
-                width=10,
-            )
+            if bool(c.get("ingen_typer", False)):
+                sheet.lines(
+                    [
+                        "Ingen tydelige typer i denne bølge: kommunernes profiler ligger på én "
+                        "sammenhængende fordeling uden adskilte grupper, så alle kommuner er i én "
+                        "gruppe. Rækken nedenfor er gennemsnittet for alle kommunerne, ikke en "
+                        "type. At dele kommunerne i vilkårlige grupper ville vise forskelle, som "
+                        "data ikke bærer.",
+                        str(c.get("begrundelse", "")),
+                    ],
+                    "text",
+                    width=10,
+                )
+            else:
+                sheet.lines(
+                    [f"Metode: {method}, {int(c['k'])} klynger. {c.get('begrundelse', '')}"],
+                    "text",
+                    width=10,
+                )
     members = data.clusters(wave)
     names = data.municipalities.set_index("kommunekode")["kommune"]
     rows = []
