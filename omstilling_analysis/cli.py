@@ -32,6 +32,8 @@ from omstilling_analysis.errors import (
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
 EXIT_INTERRUPTED = 130
+#: `kontroller`: the re-run did not give the same bytes in every output.
+EXIT_MISMATCH = 3
 
 
 class _DanishHelp(argparse.HelpFormatter):
@@ -268,6 +270,28 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+# =========================================================================== kontroller
+
+
+def _verify_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "manifest", metavar="MANIFEST", help="manifest.json fra en kørsel (eller dens mappe)"
+    )
+    parser.add_argument("--stille", action="store_true", help="ingen fremdriftsmeldinger")
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from omstilling_analysis.verify import verify_run
+
+    check = verify_run(args.manifest, progress=not args.stille)
+    words = {"ens": "ens", "forskellig": "FORSKELLIG", "mangler": "MANGLER", "ny": "NY"}
+    for name, outcome in check.outcome.items():
+        print(f"{words[outcome]:<10} {name}")
+    same = sum(v == "ens" for v in check.outcome.values())
+    print(f"{same} af {len(check.outcome)} uddata er de samme bytes som i kørslen.")
+    return 0 if check.all_match else EXIT_MISMATCH
+
+
 # =========================================================================== the command
 
 #: The subcommands, in the order of ``omstilling --help``.
@@ -292,6 +316,13 @@ COMMANDS: tuple[Command, ...] = (
         "lav et tilbagemeldingsark til én kommune ud fra resultaterne af 'omstilling kør'",
         _report_arguments,
         _report,
+    ),
+    Command(
+        "kontroller",
+        ("verify",),
+        "kør en kørsel igen fra dens manifest og kontrollér, at hver uddatafil er den samme",
+        _verify_arguments,
+        _verify,
     ),
     Command(
         "demodata",

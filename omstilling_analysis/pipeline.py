@@ -295,6 +295,7 @@ def describe_run(
 def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = None) -> RunResult:
     """Every table of the run from the cleaned raw data, published (nothing is written here)."""
     from omstilling_analysis.privacy import hash_key
+    from omstilling_analysis.verify import key_fingerprint
 
     progress = progress or ProgressLog(False)
     key, key_source = hash_key()
@@ -328,7 +329,8 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
     return RunResult(
         tables=tables,
         published=published,
-        manifest=describe_run(raw, tables, settings, notes) | {"noegle": key_source},
+        manifest=describe_run(raw, tables, settings, notes)
+        | {"noegle": key_source, "noegle_fingeraftryk": key_fingerprint(key)},
         raw=raw,
         settings=settings,
         clusters=cluster_result,
@@ -467,6 +469,7 @@ def final_manifest(result: RunResult, folder: str | Path) -> dict:
     return dict(result.manifest) | {
         "koert": pd.Timestamp.now(tz="Europe/Copenhagen").isoformat(timespec="seconds"),
         "kommando": " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)),
+        "raadata": str(Path(result.raw.raw_dir).resolve()),
         "output_sha256": outputs,
     }
 

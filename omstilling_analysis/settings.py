@@ -219,6 +219,16 @@ class Settings:
         return values
 
     @classmethod
+    def from_manifest(cls, values: Mapping[str, Any]) -> Settings:
+        """The settings a run recorded in ``manifest.json`` (:meth:`to_dict`'s attribute names),
+        checked like any other."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        kept = {k: v for k, v in values.items() if k in names}
+        if "level_thresholds" in kept:
+            kept["level_thresholds"] = tuple(float(t) for t in kept["level_thresholds"])
+        return cls(**kept)
+
+    @classmethod
     def from_mapping(cls, values: Mapping[str, Any], **overrides: Any) -> Settings:
         """Settings from a mapping with the settings file's Danish keys, then ``overrides``
         (attribute names; ``None`` values are ignored)."""

@@ -18,7 +18,6 @@ built from published municipality values only.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 from collections.abc import Callable
@@ -128,15 +127,8 @@ def load_results(results_dir: str | Path) -> tuple[dict[str, pd.DataFrame], dict
 
 def settings_from_manifest(manifest: dict) -> Settings:
     """The settings a run used (``manifest["indstillinger"]``); defaults for anything absent."""
-    values = manifest.get("indstillinger") or {}
-    names = {f.name for f in dataclasses.fields(Settings)}
-    kept = {k: v for k, v in values.items() if k in names}
-    if "level_thresholds" in kept:
-        kept["level_thresholds"] = tuple(float(t) for t in kept["level_thresholds"])
-    if "theme_weights" in kept and isinstance(kept["theme_weights"], dict):
-        kept["theme_weights"] = dict(kept["theme_weights"])
     try:
-        return Settings(**kept)
+        return Settings.from_manifest(manifest.get("indstillinger") or {})
     except (TypeError, ValueError):
         return Settings()
 
