@@ -10,8 +10,8 @@
   in: the latest ``closetim`` counts, ties go to the first in reading order), ``ukendt kommune``.
 - A bad cell (a code without a label, an unknown label text) becomes missing and is listed in
   the data-quality table; it does not by itself drop the row.
-- Only the instrument's vocabulary is published: a role is one of :data:`ROLES` (typed
-  variants and synonyms accepted, anything else :data:`UNKNOWN_ROLE`), the data-quality table
+- Only the instrument's vocabulary is published: a role is one of :data:`roles.ROLES` (typed
+  variants and synonyms accepted, anything else :data:`roles.UNKNOWN_ROLE`), the data-quality table
   shows a cell only when it is a plausible code or label (:func:`privacy.safe_cell_value`) and
   a header only when it cannot be personal (:func:`privacy.safe_header`).
 - A code that ``Labels`` gives two different texts means neither: its cells become missing and
@@ -40,19 +40,17 @@ from omstilling_analysis.load import (
     wave_from_name,
 )
 from omstilling_analysis.privacy import WITHHELD, safe_cell_value, safe_header
+from omstilling_analysis.roles import UNKNOWN_ROLE, canonical_role
 from omstilling_analysis.settings import Settings
+from omstilling_analysis.timestamps import parse_timestamps
 
 __all__ = [
     "DONT_KNOW_PREFIX",
     "LEFT_OUT_COLUMNS",
     "QUALITY_COLUMNS",
     "REASONS",
-    "ROLES",
-    "ROLE_SYNONYMS",
-    "UNKNOWN_ROLE",
     "CleanSource",
     "assign_fates",
-    "canonical_role",
     "classify_labels",
     "clean_own_sheet",
     "clean_surveyxact",
@@ -65,7 +63,6 @@ __all__ = [
     "map_items",
     "match_item_text",
     "min_answers",
-    "parse_timestamps",
     "response_columns",
     "responses_and_left_out",
 ]
@@ -75,47 +72,6 @@ DONT_KNOW_PREFIX = "_vi_"
 REASONS = ("ikke besvaret", "for ufuldstændig", "dublet", "ukendt kommune")
 QUALITY_COLUMNS = ["kilde", "kilde_raekke", "variabel", "vaerdi", "problem"]
 LEFT_OUT_COLUMNS = ["kilde", "kilde_raekke", "boelge", "aarsag"]
-
-#: The roles of the instrument (the ``rolle`` question's answers), in its order.
-ROLES: tuple[str, ...] = (
-    "Direktion",
-    "Digitaliseringschef eller -konsulent",
-    "Fagchef",
-    "Leder",
-    "Medarbejder",
-    "Andet",
-)
-#: What an own sheet's role that is none of :data:`ROLES` is published as.
-UNKNOWN_ROLE = "(ukendt rolle)"
-#: Other ways to write a role that an analyst accepts (compared as :func:`canonical_role` does).
-ROLE_SYNONYMS: dict[str, str] = {
-    "direktør": "Direktion",
-    "direktionen": "Direktion",
-    "direktionsmedlem": "Direktion",
-    "kommunaldirektør": "Direktion",
-    "digitaliseringschef": "Digitaliseringschef eller -konsulent",
-    "digitaliseringskonsulent": "Digitaliseringschef eller -konsulent",
-    "digitaliseringschef eller konsulent": "Digitaliseringschef eller -konsulent",
-    "digitaliseringschef/-konsulent": "Digitaliseringschef eller -konsulent",
-    "digitaliseringschef/konsulent": "Digitaliseringschef eller -konsulent",
-    "digitaliseringschef og -konsulent": "Digitaliseringschef eller -konsulent",
-    "digitaliseringsansvarlig": "Digitaliseringschef eller -konsulent",
-    "chef": "Fagchef",
-    "afdelingschef": "Fagchef",
-    "centerchef": "Fagchef",
-    "områdechef": "Fagchef",
-    "afdelingsleder": "Leder",
-    "teamleder": "Leder",
-    "mellemleder": "Leder",
-    "institutionsleder": "Leder",
-    "daglig leder": "Leder",
-    "ansat": "Medarbejder",
-    "medarbejdere": "Medarbejder",
-    "anden": "Andet",
-    "andre": "Andet",
-    "anden rolle": "Andet",
-    "øvrige": "Andet",
-}
 
 _STATUS = re.compile(r"^stato_\d+$", re.IGNORECASE)
 _DATE_COLUMN = re.compile(r"^(dato|date|tidspunkt|besvaret|indsendt|tidsstempel)", re.IGNORECASE)
@@ -208,33 +164,6 @@ def map_items(
 
 
 # --------------------------------------------------------------------------- cells
-
-
-def _role_key(text: object) -> str:
-    key = reference.normalise_label(text)
-    key = re.sub(r"\s*[-‐‑–—]\s*", "-", key).strip(" .:;")
-    return key
-
-
-def _role_index() -> dict[str, str]:
-    index = {_role_key(role): role for role in ROLES}
-    index.update({_role_key(k): v for k, v in ROLE_SYNONYMS.items()})
-    index[_role_key("Digitaliseringschef eller - konsulent")] = ROLES[1]
-    return index
-
-
-def canonical_role(text: object) -> str | None:
-    """The instrument's role a typed role stands for; ``None`` for a blank; else
-    :data:`UNKNOWN_ROLE`. Case, spaces, dashes and a trailing full stop do not matter.
-
-    >>> [canonical_role(t) for t in (" leder ", "Direktør", "DIGITALISERINGSCHEF ELLER - KONSULENT",
-    ...                              "", "jens@greve.dk")]
-    ['Leder', 'Direktion', 'Digitaliseringschef eller -konsulent', None, '(ukendt rolle)']
-    """
-    key = _role_key(text)
-    if not key:
-        return None
-    return _role_index().get(key, UNKNOWN_ROLE)
 
 
 def _problem_rows(source: str, rows: np.ndarray, variable: str, values, problem) -> pd.DataFrame:
@@ -411,52 +340,6 @@ def _wave_of(source: str, dates: list[pd.Series]) -> int:
             source, f"bølgen {wave} findes ikke i kodebogen (kendte bølger: {known})"
         )
     return wave
-
-
-def parse_timestamps(values: pd.Series) -> pd.Series:
-    """Timestamps as SurveyXact writes them: text, datetime cells or Excel serial day numbers."""
-    numeric = pd.to_numeric(values, errors="coerce")
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    serial = numeric.notna() & (numeric > 1000) & (numeric < 100000)
-    if serial.any():
-        result[serial] = pd.Timestamp("1899-12-30") + pd.to_timedelta(numeric[serial], unit="D")
-    rest = values[~serial & values.notna()]
-    if len(rest):
-        parsed = pd.to_datetime(rest.astype(str), errors="coerce", format="ISO8601")
-        retry = parsed.isna()
-        # Day-first text in a few fixed layouts is read by format (vectorised) before the rest
-        # goes to the value-by-value parser (some 50 µs a value: minutes for a national export).
-        for layout, pattern in _DAY_FIRST:
-            if not retry.any():
-                break
-            text = rest[retry].astype(str)
-            fits = text.str.fullmatch(pattern).to_numpy(dtype=bool)
-            if fits.any():
-                fitting = text[fits]
-                parsed[fitting.index] = pd.to_datetime(fitting, errors="coerce", format=layout)
-                retry = parsed.isna()
-        if retry.any():
-            parsed[retry] = pd.to_datetime(
-                rest[retry].astype(str), errors="coerce", format="mixed", dayfirst=True
-            )
-        result[rest.index] = parsed.astype("datetime64[ns]")
-    return result
-
-
-#: Day-first timestamp layouts read by format, each with the text it accepts (seconds below
-#: 60): for such text the general day-first parser gives the same time, only slower.
-_DAY_FIRST = tuple(
-    (
-        f"%d{sep}%m{sep}%Y{layout}",
-        rf"\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}\d{{4}}{pattern}",
-    )
-    for sep in ("-", ".", "/")
-    for layout, pattern in (
-        (" %H:%M:%S", r" \d{1,2}:\d{2}:[0-5]\d"),
-        (" %H:%M", r" \d{1,2}:\d{2}"),
-        ("", ""),
-    )
-)
 
 
 def empty_problems() -> pd.DataFrame:

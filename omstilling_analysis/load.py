@@ -23,20 +23,14 @@ row 2, blank and whitespace-only lines included (they hold no answer and are lef
 and the kind of problem, never a cell's content. What is wrong in a usable file (cells without
 a header) is kept in the source's ``notes`` for the data-quality table.
 
-Resource bounds: an ``.xlsx`` is a zip archive. Before it is read, the sizes its parts
-decompress to are checked: at most :data:`MAX_XLSX_UNCOMPRESSED_BYTES` in all, and no part of
-more than a megabyte may decompress to more than :data:`MAX_XLSX_RATIO` times its compressed
-size (real exports stay below 20). A file beyond either bound (a "zip bomb", or one huge cell)
-is refused before a byte of it is parsed.
+Encodings, CSV records, header checks and the size bound of an ``.xlsx`` are in
+:mod:`omstilling_analysis.rawfiles`.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,12 +38,23 @@ import numpy as np
 import pandas as pd
 
 from omstilling_analysis.privacy import safe_header, strip_control
+from omstilling_analysis.rawfiles import (
+    DIALECTS,
+    NO_HEADER,
+    PERSONAL,
+    RawDataError,
+    check_headers,
+    check_xlsx_size,
+    dialect_name,
+    first_line,
+    is_blank,
+    read_csv_table,
+    read_small_csv,
+    sniff_csv,
+)
 
 __all__ = [
     "DIALECTS",
-    "MAX_XLSX_PART_FLOOR",
-    "MAX_XLSX_RATIO",
-    "MAX_XLSX_UNCOMPRESSED_BYTES",
     "METADATA",
     "OUTCOME_COLUMNS",
     "PERSONAL",
@@ -62,9 +67,6 @@ __all__ = [
     "check_headers",
     "check_xlsx_size",
     "code_text",
-    "detect_delimiter",
-    "detect_encoding",
-    "detect_file_encoding",
     "list_raw_entries",
     "read_csv_table",
     "read_source",
@@ -87,18 +89,8 @@ METADATA = frozenset(
         "kommenta",
     }
 )
-#: Personal data and free text: never read into a frame.
-PERSONAL = frozenset({"email", "name", "kommenta"})
 _DATASET_SHEET = re.compile(r"^dataset(\(\d+\))?$", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-
-#: The most an ``.xlsx`` may decompress to, all its parts together (1 GiB: some 750,000
-#: respondent rows of a SurveyXact export).
-MAX_XLSX_UNCOMPRESSED_BYTES = 1 << 30
-#: The most a part of an ``.xlsx`` may decompress to per byte it takes in the file.
-MAX_XLSX_RATIO = 100
-#: Parts that decompress to less than this are never refused by their ratio.
-MAX_XLSX_PART_FLOOR = 1 << 20
 
 OUTCOME_COLUMNS = (
     "kommunekode",
@@ -109,31 +101,6 @@ OUTCOME_COLUMNS = (
     "gevinst_mio_kr",
     "digital_selvbetjening_pct",
 )
-
-#: Dialects of shape B by (encoding, delimiter), with the Danish name ``validate`` shows.
-DIALECTS = {
-    ("cp1252", ";"): "semikolon, Windows-1252",
-    ("cp1252", ","): "komma, Windows-1252",
-    ("utf-16", "\t"): "tabulator, UTF-16 med BOM",
-    ("utf-8", ";"): "semikolon, UTF-8",
-    ("utf-8", ","): "komma, UTF-8",
-    ("utf-8", "\t"): "tabulator, UTF-8",
-    ("cp1252", "\t"): "tabulator, Windows-1252",
-    ("utf-16", ";"): "semikolon, UTF-16",
-    ("utf-16", ","): "komma, UTF-16",
-}
-
-#: The problem text of a cell that stands in a column without a header.
-NO_HEADER = "celle uden overskrift er ikke læst"
-
-
-class RawDataError(Exception):
-    """A raw file that cannot be used. ``str(error)`` is one Danish line naming the file."""
-
-    def __init__(self, source: str | Path, problem: str):
-        self.source = strip_control(Path(source).name)
-        self.problem = strip_control(problem)
-        super().__init__(f"{self.source}: {self.problem}")
 
 
 @dataclass
@@ -255,85 +222,11 @@ def read_source(path: str | Path) -> RawSource:
     raise RawDataError(path, "ukendt filtype (forventer .xlsx, .csv eller en CSV-mappe)")
 
 
-# --------------------------------------------------------------------------- headers
-
-
-def check_headers(header: list[str], path: Path, where: str = "") -> None:
-    """Refuse a header row in which two columns carry the same name (case and spaces aside).
-
-    The message names the header only when it cannot be personal (:func:`privacy.safe_header`),
-    and always the columns' positions.
-    """
-    seen: dict[str, list[int]] = {}
-    for number, name in enumerate(header, start=1):
-        key = " ".join(str(name).split()).lower()
-        if key and key not in PERSONAL:
-            seen.setdefault(key, []).append(number)
-    for numbers in seen.values():
-        if len(numbers) > 1:
-            shown = safe_header(header[numbers[0] - 1])
-            columns = " og ".join(str(n) for n in numbers)
-            what = f"overskriften '{shown}'" if shown else "den samme overskrift"
-            raise RawDataError(
-                path,
-                f"{where}{what} står i flere kolonner (kolonne {columns}): slet eller omdøb den ene",
-            )
-
-
-# --------------------------------------------------------------------------- xlsx
-
-
-def check_xlsx_size(path: Path) -> None:
-    """Refuse an ``.xlsx`` whose parts decompress far beyond the file's size (see the module).
-
-    The sizes are those the archive declares, and each part is then decompressed as a stream
-    (nothing kept) so that an archive that declares less than it holds is refused as well.
-    """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            parts = archive.infolist()
-            total = sum(part.file_size for part in parts)
-            limit_text = f"{MAX_XLSX_UNCOMPRESSED_BYTES // (1 << 20)} MB"
-            if total > MAX_XLSX_UNCOMPRESSED_BYTES:
-                raise RawDataError(
-                    path,
-                    f"regnearket fylder {total // (1 << 20)} MB udpakket; grænsen er {limit_text}",
-                )
-            for part in parts:
-                if part.file_size > MAX_XLSX_PART_FLOOR and part.file_size > MAX_XLSX_RATIO * max(
-                    part.compress_size, 1
-                ):
-                    raise RawDataError(
-                        path,
-                        "regnearket pakkes ud til mere end "
-                        f"{MAX_XLSX_RATIO} gange sin størrelse (en zip-bombe eller en kæmpecelle) "
-                        "og læses ikke",
-                    )
-            for part in parts:
-                with archive.open(part) as stream:
-                    while stream.read(1 << 22):
-                        pass
-    except RawDataError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError):
-        raise RawDataError(
-            path, "regnearket kan ikke åbnes: det er ødelagt, afkortet eller ikke en .xlsx"
-        ) from None
-    except Exception:  # zlib.error and other decompression errors of a damaged part
-        raise RawDataError(
-            path, "regnearket kan ikke åbnes: det er ødelagt, afkortet eller ikke en .xlsx"
-        ) from None
-
-
 def _sheet_rows(workbook, name: str, path: Path, shown: str) -> list[list]:
     try:
         return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception:  # calamine raises its own error types; their text may quote cells
         raise RawDataError(path, f"{shown} kan ikke læses: regnearket er ødelagt") from None
-
-
-def _blank(cell: object) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
 def _frame_from_rows(
@@ -364,21 +257,21 @@ def _frame_from_rows(
     body = []
     for number, row in enumerate(rows[1:], start=2):
         row = list(row)
-        if len(row) != width and not all(_blank(cell) for cell in row):
+        if len(row) != width and not all(is_blank(cell) for cell in row):
             extra = row[width:]
-            if strict and (len(row) < width or not all(_blank(cell) for cell in extra)):
+            if strict and (len(row) < width or not all(is_blank(cell) for cell in extra)):
                 raise RawDataError(
                     path,
                     f"række {number} har {len(row)} felter, men overskriften har {width}: "
                     "filen er afkortet eller ødelagt, eller et skilletegn står i en celle uden "
                     "anførselstegn",
                 )
-            if notes is not None and extra and not all(_blank(cell) for cell in extra):
-                first = width + next(i for i, cell in enumerate(extra) if not _blank(cell))
+            if notes is not None and extra and not all(is_blank(cell) for cell in extra):
+                first = width + next(i for i, cell in enumerate(extra) if not is_blank(cell))
                 notes.append((number, f"kolonne {first + 1}", NO_HEADER))
         cells = row[:width] + [""] * (width - len(row))
         if notes is not None and blank_columns:
-            filled = [i for i in blank_columns if not _blank(cells[i])]
+            filled = [i for i in blank_columns if not is_blank(cells[i])]
             if filled:
                 notes.append((number, f"kolonne {filled[0] + 1}", NO_HEADER))
         body.append(cells)
@@ -509,7 +402,7 @@ def _join_dataset_parts(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, list[s
 
 
 def _labels_from_rows(rows: list[list], path: Path) -> pd.DataFrame:
-    rows = [row for row in _trim_rows(rows) if any(not _blank(cell) for cell in row)]
+    rows = [row for row in _trim_rows(rows) if any(not is_blank(cell) for cell in row)]
     if not rows or max(len(row) for row in rows) < 3:
         raise RawDataError(path, "arket/filen 'Labels' er tomt eller har ikke tre kolonner")
     cells = [list(row[:3]) + [None] * (3 - len(row)) for row in rows]
@@ -548,263 +441,6 @@ def code_text(value: object) -> str:
     return str(int(number)) if number.is_integer() else text
 
 
-# --------------------------------------------------------------------------- CSV dialects
-
-#: A UTF-8 encoded letter of Latin-1 (À … ÿ: the Danish letters among them).
-_UTF8_LETTER = re.compile(rb"\xc3[\x80-\xbf]")
-#: Bytes Windows-1252 leaves undefined.
-_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
-_CHUNK = 1 << 24
-
-
-def detect_encoding(head: bytes) -> str:
-    """The encoding of a CSV file from its first bytes: UTF-16 by BOM, else UTF-8 if it
-    decodes, else Windows-1252 (which decodes every byte). See :func:`detect_file_encoding`
-    for the whole file."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    if head.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # A multi-byte character cut at the end of the sample is not evidence against UTF-8.
-        if error.start < len(head) - 3:
-            return "cp1252"
-    return "utf-8"
-
-
-def _line_at(path: Path, offset: int) -> int:
-    """The line (from 1) of the file that holds byte ``offset``."""
-    lines, done = 1, 0
-    with path.open("rb") as handle:
-        while done < offset and (chunk := handle.read(min(_CHUNK, offset - done))):
-            lines += chunk.count(b"\n")
-            done += len(chunk)
-    return lines
-
-
-def detect_file_encoding(path: Path) -> str:
-    """The encoding of a whole CSV file: ``utf-16`` (BOM), ``utf-8(-sig)`` or ``cp1252``.
-
-    UTF-8 when every byte decodes as UTF-8, else Windows-1252. A file that holds UTF-8 letters
-    and also bytes that are no UTF-8 (rows saved in two encodings), or bytes that neither
-    decodes, is refused with the first line at fault. Read as a stream: memory stays small.
-    """
-    with path.open("rb") as handle:
-        head = handle.read(4)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = path.read_bytes()
-        try:
-            text.decode("utf-16")
-        except UnicodeDecodeError as error:
-            line = text[: error.start].decode("utf-16", errors="replace").count("\n") + 1
-            raise RawDataError(
-                path, f"linje {line} kan ikke afkodes som UTF-16: filen er ødelagt"
-            ) from None
-        return "utf-16"
-    bom = head.startswith(b"\xef\xbb\xbf")
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    first_bad = cp1252_bad = None
-    has_utf8_letter = False
-    done, previous = 0, b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            window = previous + chunk
-            has_utf8_letter = has_utf8_letter or bool(_UTF8_LETTER.search(window))
-            if cp1252_bad is None and (hit := _CP1252_UNDEFINED.search(chunk)):
-                cp1252_bad = done + hit.start()
-            if first_bad is None:
-                pending = len(decoder.getstate()[0])
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as error:
-                    first_bad = max(done - pending + error.start, 0)
-            done += len(chunk)
-            previous = chunk[-1:]
-    if first_bad is None:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            first_bad = max(done - 3, 0)
-    if first_bad is None:
-        return "utf-8-sig" if bom else "utf-8"
-    if bom or has_utf8_letter:
-        raise RawDataError(
-            path,
-            "tegnsættet er blandet: filen har både UTF-8 og andre tegn (fx Windows-1252); "
-            f"første linje der ikke er UTF-8: {_line_at(path, first_bad)}. "
-            "Gem filen igen med ét tegnsæt",
-        )
-    if cp1252_bad is not None:
-        raise RawDataError(
-            path,
-            f"linje {_line_at(path, cp1252_bad)} kan hverken afkodes som UTF-8 eller "
-            "Windows-1252: filen er ødelagt",
-        )
-    return "cp1252"
-
-
-def _first_line(path: Path, encoding: str) -> str:
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    text = head.decode(encoding, errors="ignore")
-    return text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-
-
-def detect_delimiter(line: str) -> str:
-    """The delimiter of a CSV line: whichever of ``;``, tab and ``,`` occurs most."""
-    counts = {delimiter: line.count(delimiter) for delimiter in (";", "\t", ",")}
-    best = max(counts, key=lambda d: (counts[d], d == ";"))
-    return best if counts[best] else ";"
-
-
-def sniff_csv(path: Path) -> tuple[str, str]:
-    """``(encoding, delimiter)`` of a CSV file, read from its bytes."""
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    if not head.strip(b"\x00\r\n\t ;,\xff\xfe\xef\xbb\xbf"):
-        raise RawDataError(path, "filen er tom")
-    encoding = detect_file_encoding(path)
-    return encoding, detect_delimiter(_first_line(path, encoding))
-
-
-def _dialect_name(encoding: str, delimiter: str) -> str:
-    return DIALECTS.get((encoding.replace("-sig", ""), delimiter), f"{delimiter!r}, {encoding}")
-
-
-def _read_small_csv(path: Path, header: bool) -> tuple[list[list[str]], str, str]:
-    """Every record of a small CSV file. With ``header`` blank records are kept (they are rows
-    a person sees); without, they are dropped (the Labels table has no rows to account for)."""
-    encoding, delimiter = sniff_csv(path)
-    text = path.read_bytes().decode(encoding)  # detect_file_encoding checked that it decodes
-    try:
-        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter))
-    except csv.Error:
-        raise RawDataError(path, "kan ikke læses som CSV: filen er ødelagt") from None
-    if not header:
-        rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if header and (not rows or not any(cell.strip() for cell in rows[0])):
-        raise RawDataError(path, "mangler en overskriftsrække")
-    return rows, encoding, delimiter
-
-
-class _NeedsCarefulReading(Exception):
-    """pyarrow's fast read met rows it cannot place: read the file the careful way."""
-
-
-def read_csv_table(
-    path: Path, text_columns: set[str] | None = None, drop: frozenset = PERSONAL
-) -> tuple[pd.DataFrame, str, str, list[str], list[tuple[int, str, str]]]:
-    """A delimited file with a header: ``(frame, encoding, delimiter, dropped, notes)``.
-
-    One frame row per record after the header, blank lines included (as rows of missing
-    values). Columns in ``drop`` are never read. Columns in ``text_columns`` are kept as text
-    (e.g. the respondent id, whose leading zeros matter); the rest are typed by pyarrow.
-
-    pyarrow reads the file when every record has the header's number of fields. Otherwise
-    the file is read once more with Python's CSV reader, record by record: a whitespace-only
-    line becomes a blank row, fields beyond the header that are empty are ignored, and any
-    other record with the wrong number of fields is refused, naming its row.
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    encoding, delimiter = sniff_csv(path)
-    header_line = _first_line(path, encoding)
-    try:
-        header = next(csv.reader([header_line], delimiter=delimiter))
-    except (csv.Error, StopIteration):
-        raise RawDataError(path, "mangler en overskriftsrække") from None
-    header = [name.strip() for name in header]
-    if not any(header):
-        raise RawDataError(path, "mangler en overskriftsrække")
-    check_headers(header, path)
-    names = [name if name else f"_tom_{i}" for i, name in enumerate(header)]
-    keep = [name for name in header if name and name.lower() not in drop]
-    dropped = [name for name in header if name and name.lower() in drop]
-    blank = [name for name in names if name.startswith("_tom_")]
-    text_columns = {c for c in (text_columns or set()) if c in keep}
-    invalid: list[int] = []
-
-    def on_invalid(row) -> str:
-        invalid.append(row.actual_columns)
-        return "skip"
-
-    def read(source, careful: bool):
-        strings = set(keep) | set(blank) if careful else text_columns | set(blank)
-        return pacsv.read_csv(
-            source,
-            read_options=pacsv.ReadOptions(
-                encoding="utf-8" if careful else encoding.replace("-sig", ""),
-                column_names=names,
-                skip_rows=1,
-                block_size=1 << 24,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=None if careful else on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=keep + blank,
-                column_types={name: pa.string() for name in strings},
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-            ),
-        )
-
-    try:
-        try:
-            table = read(path, careful=False)
-            if invalid:
-                raise _NeedsCarefulReading
-        except (pa.ArrowException, UnicodeDecodeError, _NeedsCarefulReading):
-            table = read(_regular_records(path, encoding, delimiter, len(header)), careful=True)
-    except (pa.ArrowException, UnicodeDecodeError):
-        raise RawDataError(path, "kan ikke læses som CSV: filen er ødelagt") from None
-    frame = table.to_pandas(types_mapper=None)
-    notes: list[tuple[int, str, str]] = []
-    for name in blank:
-        values = frame[name]
-        filled = values.notna() & (values.astype("string").str.strip() != "")
-        rows = np.flatnonzero(filled.to_numpy(dtype=bool)) + 2
-        notes += [(int(r), f"kolonne {names.index(name) + 1}", NO_HEADER) for r in rows]
-    frame = frame.drop(columns=blank)
-    return frame, encoding, delimiter, dropped, sorted(set(notes))
-
-
-def _regular_records(path: Path, encoding: str, delimiter: str, width: int) -> io.BytesIO:
-    """The file's records rewritten with exactly ``width`` fields each, in UTF-8.
-
-    Whitespace-only records become empty rows and empty fields beyond the header are cut;
-    any other record of the wrong width is refused with its row number (the header is row 1).
-    """
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    with path.open(encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        try:
-            for number, record in enumerate(reader, start=1):
-                if number > 1 and len(record) != width:
-                    if not any(cell.strip() for cell in record):
-                        record = [""] * width
-                    elif len(record) > width and not any(c.strip() for c in record[width:]):
-                        record = record[:width]
-                    else:
-                        raise RawDataError(
-                            path,
-                            f"række {number} har {len(record)} felter, men overskriften har "
-                            f"{width}: filen er afkortet eller ødelagt, eller et skilletegn står "
-                            "i en celle uden anførselstegn",
-                        )
-                writer.writerow(record)
-        except csv.Error:
-            raise RawDataError(path, "kan ikke læses som CSV: filen er ødelagt") from None
-    return io.BytesIO(out.getvalue().encode("utf-8"))
-
-
 def read_surveyxact_csv(folder: Path) -> SurveyXactExport:
     """Shape B: a folder with ``dataset.csv``, ``labels.csv`` and ``structure.csv``."""
     try:
@@ -829,12 +465,12 @@ def read_surveyxact_csv(folder: Path) -> SurveyXactExport:
     )
     labels = part(
         "labels.csv",
-        lambda: _labels_from_rows(_read_small_csv(files["labels.csv"], header=False)[0], folder),
+        lambda: _labels_from_rows(read_small_csv(files["labels.csv"], header=False)[0], folder),
     )
     structure = part(
         "structure.csv",
         lambda: _check_structure(
-            _structure_frame(_read_small_csv(files["structure.csv"], header=True)[0], folder),
+            _structure_frame(read_small_csv(files["structure.csv"], header=True)[0], folder),
             folder,
         ),
     )
@@ -849,7 +485,7 @@ def read_surveyxact_csv(folder: Path) -> SurveyXactExport:
         folder.name,
         folder,
         "B (SurveyXact CSV)",
-        _dialect_name(encoding, delimiter),
+        dialect_name(encoding, delimiter),
         dataset,
         labels,
         structure,
@@ -864,19 +500,19 @@ def read_surveyxact_csv(folder: Path) -> SurveyXactExport:
 def _read_flat_csv(path: Path) -> RawSource:
     encoding, delimiter = sniff_csv(path)
     try:
-        header = next(csv.reader([_first_line(path, encoding)], delimiter=delimiter))
+        header = next(csv.reader([first_line(path, encoding)], delimiter=delimiter))
     except (csv.Error, StopIteration):
         raise RawDataError(path, "mangler en overskriftsrække") from None
     lowered = {name.strip().lower() for name in header}
     if {"kommunekode", "aar"} <= lowered:
         return OutcomeFile(
-            path.name, path, _dialect_name(encoding, delimiter), _read_outcome_csv(path)
+            path.name, path, dialect_name(encoding, delimiter), _read_outcome_csv(path)
         )
     if "kommune" in lowered:
-        rows, encoding, delimiter = _read_small_csv(path, header=True)
+        rows, encoding, delimiter = read_small_csv(path, header=True)
         notes: list[tuple[int, str, str]] = []
         table = _frame_from_rows(rows, path, "filen", strict=True, notes=notes)
-        return _own_sheet(path, _dialect_name(encoding, delimiter), table, notes)
+        return _own_sheet(path, dialect_name(encoding, delimiter), table, notes)
     if {"responde", "kommune"} & lowered or any(n.lower().startswith("stato_") for n in header):
         raise RawDataError(
             path,
@@ -963,6 +599,6 @@ def _outcome_table(table: pd.DataFrame, path: Path, decimal_comma: bool = False)
 
 
 def _read_outcome_csv(path: Path) -> pd.DataFrame:
-    rows, _, _ = _read_small_csv(path, header=True)
+    rows, _, _ = read_small_csv(path, header=True)
     table = _frame_from_rows(rows, path, "filen", strict=True)
     return _outcome_table(table, path, decimal_comma=True)
