@@ -245,7 +245,8 @@ def _frame_from_rows(
     (``strict``) a data row with more or fewer fields than the header is refused instead, since
     its cells may have slid into the wrong columns.
     """
-    rows = _trim_rows(rows)
+    if not strict:  # a spreadsheet stores no trailing empty rows; a CSV file's lines all count
+        rows = _trim_rows(rows)
     if not rows:
         raise RawDataError(path, f"{sheet} er tomt")
     header = [str(cell).strip() if cell not in (None, "") else "" for cell in rows[0]]

@@ -292,7 +292,8 @@ def read_small_csv(path: Path, header: bool) -> tuple[list[list[str]], str, str]
     encoding, delimiter = sniff_csv(path)
     text = path.read_bytes().decode(encoding)  # detect_file_encoding checked that it decodes
     try:
-        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter))
+        lines = io.StringIO(text.lstrip("\ufeff"), newline="")  # \r, \n and \r\n end a line
+        rows = list(csv.reader(lines, delimiter=delimiter))
     except csv.Error:
         raise RawDataError(path, "kan ikke læses som CSV: filen er ødelagt") from None
     if not header:

@@ -10,7 +10,18 @@ __all__ = ["parse_timestamps"]
 
 
 def parse_timestamps(values: pd.Series) -> pd.Series:
-    """Timestamps as SurveyXact writes them: text, datetime cells or Excel serial day numbers."""
+    """Timestamps as SurveyXact writes them: text, datetime cells or Excel serial day numbers.
+
+    Anything else becomes missing (``NaT``), also a time outside 1900–2199 or with a time zone
+    that cannot be read; a time with a zone is taken as the same instant in UTC.
+
+    >>> parse_timestamps(pd.Series([43900.5, "11-03-2020 12:00", "04-03-0022 21:27:30", "x"]))
+    0   2020-03-10 12:00:00
+    1   2020-03-11 12:00:00
+    2                   NaT
+    3                   NaT
+    dtype: datetime64[ns]
+    """
     numeric = pd.to_numeric(values, errors="coerce")
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     serial = numeric.notna() & (numeric > 1000) & (numeric < 100000)
@@ -18,7 +29,9 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
         result[serial] = pd.Timestamp("1899-12-30") + pd.to_timedelta(numeric[serial], unit="D")
     rest = values[~serial & values.notna()]
     if len(rest):
-        parsed = pd.to_datetime(rest.astype(str), errors="coerce", format="ISO8601")
+        parsed = _naive(
+            pd.to_datetime(rest.astype(str), errors="coerce", format="ISO8601", utc=True)
+        )
         retry = parsed.isna()
         # Day-first text in a few fixed layouts is read by format (vectorised) before the rest
         # goes to the value-by-value parser (some 50 µs a value: minutes for a national export).
@@ -29,14 +42,31 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
             fits = text.str.fullmatch(pattern).to_numpy(dtype=bool)
             if fits.any():
                 fitting = text[fits]
-                parsed[fitting.index] = pd.to_datetime(fitting, errors="coerce", format=layout)
+                parsed[fitting.index] = _naive(
+                    pd.to_datetime(fitting, errors="coerce", format=layout, utc=True)
+                )
                 retry = parsed.isna()
         if retry.any():
-            parsed[retry] = pd.to_datetime(
-                rest[retry].astype(str), errors="coerce", format="mixed", dayfirst=True
+            parsed[retry] = _naive(
+                pd.to_datetime(
+                    rest[retry].astype(str),
+                    errors="coerce",
+                    format="mixed",
+                    dayfirst=True,
+                    utc=True,
+                )
             )
-        result[rest.index] = parsed.astype("datetime64[ns]")
+        plausible = (parsed >= _EARLIEST) & (parsed < _LATEST)
+        result[rest.index] = parsed.where(plausible).astype("datetime64[ns]")
     return result
+
+
+_EARLIEST, _LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01")
+
+
+def _naive(parsed: pd.Series) -> pd.Series:
+    """UTC times (as ``to_datetime(..., utc=True)`` gives them) without their zone."""
+    return parsed.dt.tz_localize(None)
 
 
 #: Day-first timestamp layouts read by format, each with the text it accepts (seconds below
