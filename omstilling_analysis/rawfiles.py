@@ -11,7 +11,9 @@ whole file, and a file mixing encodings is refused with its first line at fault.
 Resource bounds: an ``.xlsx`` is a zip archive. Before it is read, the sizes its parts
 decompress to are checked: at most :data:`MAX_XLSX_UNCOMPRESSED_BYTES` (1 GiB) in all, and no
 part of more than :data:`MAX_XLSX_PART_FLOOR` (1 MiB) may decompress to more than
-:data:`MAX_XLSX_RATIO` (100) times its compressed size (real exports stay below 20). A file
+:data:`MAX_XLSX_RATIO` (100) times its compressed size (real exports stay below 20), and the
+shared strings (the text of all cells) may not exceed :data:`MAX_XLSX_SHARED_STRINGS_BYTES`
+(256 MiB). A file
 beyond either bound (a "zip bomb", or one huge cell) is refused before it is parsed.
 """
 
@@ -33,6 +35,7 @@ __all__ = [
     "DIALECTS",
     "MAX_XLSX_PART_FLOOR",
     "MAX_XLSX_RATIO",
+    "MAX_XLSX_SHARED_STRINGS_BYTES",
     "MAX_XLSX_UNCOMPRESSED_BYTES",
     "NO_HEADER",
     "PERSONAL",
@@ -59,6 +62,16 @@ MAX_XLSX_UNCOMPRESSED_BYTES = 1 << 30
 MAX_XLSX_RATIO = 100
 #: Parts that decompress to less than this are never refused by their ratio.
 MAX_XLSX_PART_FLOOR = 1 << 20
+#: The most the text of all cells of an ``.xlsx`` (its shared strings) may decompress to.
+MAX_XLSX_SHARED_STRINGS_BYTES = 1 << 28
+
+
+def _size_text(n_bytes: int) -> str:
+    """A size in whole MB or GB as the messages state it (``1 GB``, ``256 MB``)."""
+    if n_bytes >= 1 << 30:
+        return f"{round(n_bytes / (1 << 30))} GB"
+    return f"{max(round(n_bytes / (1 << 20)), 1)} MB"
+
 
 #: Dialects of shape B by (encoding, delimiter), with the Danish name ``validate`` shows.
 DIALECTS = {
@@ -124,11 +137,20 @@ def check_xlsx_size(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
             total = sum(part.file_size for part in parts)
-            limit_text = f"{MAX_XLSX_UNCOMPRESSED_BYTES // (1 << 20)} MB"
             if total > MAX_XLSX_UNCOMPRESSED_BYTES:
                 raise RawDataError(
                     path,
-                    f"regnearket fylder {total // (1 << 20)} MB udpakket; grænsen er {limit_text}",
+                    f"regnearket fylder {_size_text(total)} udpakket; grænsen er "
+                    f"{_size_text(MAX_XLSX_UNCOMPRESSED_BYTES)}",
+                )
+            strings = sum(
+                p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml")
+            )
+            if strings > MAX_XLSX_SHARED_STRINGS_BYTES:
+                raise RawDataError(
+                    path,
+                    f"regnearkets tekster fylder {_size_text(strings)} udpakket (en kæmpecelle?); "
+                    f"grænsen er {_size_text(MAX_XLSX_SHARED_STRINGS_BYTES)}",
                 )
             for part in parts:
                 if part.file_size > MAX_XLSX_PART_FLOOR and part.file_size > MAX_XLSX_RATIO * max(

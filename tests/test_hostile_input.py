@@ -445,9 +445,7 @@ def test_xlsx_that_decompresses_far_beyond_its_size_is_refused_before_reading(
     raw = tmp_path / "raw"
     _csv_export(raw)
     good = synth.write_own_sheet(_own_table(), tmp_path / "good.xlsx")
-    _with_extra_part(
-        good, raw / "skema_2024_odense.xlsx", "xl/sharedStrings.xml", b"A" * 20_000_000
-    )
+    _with_extra_part(good, raw / "skema_2024_odense.xlsx", "xl/media/bomb.bin", b"A" * 20_000_000)
     size = (raw / "skema_2024_odense.xlsx").stat().st_size
     assert size < 200_000
 
@@ -468,4 +466,22 @@ def test_xlsx_that_decompresses_far_beyond_its_size_is_refused_before_reading(
     monkeypatch.undo()
     monkeypatch.setattr(rawfiles, "MAX_XLSX_UNCOMPRESSED_BYTES", 10_000)
     line = _refused(raw, tmp_path, capsys, "skema_2024_odense.xlsx")
-    assert "udpakket; grænsen er" in line
+    assert "udpakket; grænsen er 1 MB" in line  # 10,000 bytes stated as at least 1 MB
+    monkeypatch.undo()
+    # One huge cell that compresses poorly: the shared strings' bound.
+    monkeypatch.setattr(rawfiles, "MAX_XLSX_SHARED_STRINGS_BYTES", 1 << 20)
+    (raw / "skema_2024_odense.xlsx").unlink()
+    _with_extra_part(
+        good, raw / "skema_2024_odense.xlsx", "xl/x/sharedStrings.xml", _incompressible()
+    )
+    line = _refused(raw, tmp_path, capsys, "skema_2024_odense.xlsx")
+    assert line.endswith(
+        "regnearkets tekster fylder 2 MB udpakket (en kæmpecelle?); grænsen er 1 MB"
+    )
+
+
+def _incompressible() -> bytes:
+    """2 MiB of bytes that do not compress."""
+    import numpy as np
+
+    return np.random.default_rng(1).integers(0, 256, 2 << 20, dtype=np.uint8).tobytes()
