@@ -47,6 +47,7 @@ def templates(tmp_path_factory) -> Path:
     dataset.loc[dataset.index[2], "bor_02"] = EMAIL
     dataset.loc[dataset.index[4], "bor_02"] = CPR
     synth.write_surveyxact_csv(export, base / "selvevaluering_2022", "semicolon-cp1252")
+    synth.write_surveyxact_csv(export, base / "utf16" / "selvevaluering_2022", "tab-utf16")
     table = synth.own_sheet(2024, 461, n_respondents=10, seed=3).table.copy()
     table.loc[table.index[1], "Rolle"] = EMAIL
     table.loc[table.index[2], "BOR_01"] = "Lone Jensen"
@@ -91,14 +92,16 @@ def _check(raw_dir: Path, name: str, rows_in) -> None:
     assert all(ch.isprintable() for ch in shown)
 
 
-def _csv_record_count(path: Path) -> int:
+def _csv_record_count(path: Path, delimiter: str = ";") -> int:
     """Records after the header by Python's csv module (the reference count)."""
     data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
-    delimiter = ";"
+    encodings = ["utf-16"] if data.startswith(b"\xff\xfe") else ["utf-8", "cp1252"]
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
     lines = io.StringIO(text.lstrip("\ufeff"), newline="")
     return len(list(csv.reader(lines, delimiter=delimiter))) - 1
 
@@ -142,13 +145,20 @@ def _folder(templates: Path, names: list[str]) -> tuple[tempfile.TemporaryDirect
 
 
 @FUZZ
-@given(operations=edits, keep_header=st.booleans())
-def test_byte_mutations_of_a_csv_export(templates, operations, keep_header):
-    holder, raw = _folder(templates, ["selvevaluering_2022"])
+@given(operations=edits, keep_header=st.booleans(), utf16=st.booleans())
+def test_byte_mutations_of_a_csv_export(templates, operations, keep_header, utf16):
+    holder, raw = _folder(templates / "utf16" if utf16 else templates, ["selvevaluering_2022"])
     with holder:
         path = raw / "selvevaluering_2022" / "dataset.csv"
-        path.write_bytes(_mutate(path.read_bytes(), operations, keep_header))
-        _check(raw, "selvevaluering_2022", lambda: _csv_record_count(path))
+        data = path.read_bytes()
+        if utf16:  # whole UTF-16 code units, in the file's encoding
+            operations = [(w, k, p.decode("latin-1").encode("utf-16-le")) for w, k, p in operations]
+        mutated = _mutate(data, operations, keep_header)
+        if utf16 and not mutated.startswith(b"\xff\xfe"):
+            mutated = b"\xff\xfe" + mutated
+        path.write_bytes(mutated)
+        delimiter = "\t" if utf16 else ";"
+        _check(raw, "selvevaluering_2022", lambda: _csv_record_count(path, delimiter))
 
 
 @FUZZ
@@ -184,11 +194,21 @@ cell_values = st.one_of(
 @FUZZ
 @given(
     cells=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 45), cell_values), max_size=12),
-    header=st.one_of(st.none(), st.tuples(st.integers(0, 45), st.text(max_size=10))),
+    header=st.one_of(
+        st.none(),
+        st.tuples(
+            st.integers(0, 45),
+            st.one_of(
+                st.text(max_size=10),
+                st.sampled_from(["Kommune", " rolle", "BOR_01", "Dato", "", EMAIL, "Navn"]),
+            ),
+        ),
+    ),
     suffix=st.sampled_from(["xlsx", "csv"]),
 )
 def test_cell_mutations_of_an_own_sheet(cells, header, suffix):
-    table = synth.own_sheet(2024, 461, n_respondents=10, seed=3).table.astype(object)
+    table = synth.own_sheet(2024, 461, n_respondents=10, seed=3).table
+    table = table.astype(object).where(table.notna(), None)
     for row, column, value in cells:
         table.iat[row, column % table.shape[1]] = value
     if header is not None:
@@ -199,8 +219,8 @@ def test_cell_mutations_of_an_own_sheet(cells, header, suffix):
         raw = Path(folder)
         name = f"skema_2024_greve.{suffix}"
         try:
-            synth.write_own_sheet(table, raw / name)
-        except (UnicodeEncodeError, ValueError):
+            _write_table(table, raw / name)
+        except UnicodeEncodeError:
             return  # not writable in the dialect (a letter outside Windows-1252): no file
         if suffix == "csv":
             count = lambda: _csv_record_count(raw / name)  # noqa: E731
@@ -209,3 +229,63 @@ def test_cell_mutations_of_an_own_sheet(cells, header, suffix):
             last = np.flatnonzero(filled.any(axis=1))
             count = lambda: int(last[-1]) + 1 if len(last) else 0  # noqa: E731
         _check(raw, name, count)
+
+
+def _write_table(table: pd.DataFrame, path: Path) -> None:
+    """A table as a sheet, whatever its headers (duplicates too): xlsx, or CSV in cp1252."""
+    rows = [list(table.columns), *table.itertuples(index=False, name=None)]
+    if path.suffix == ".csv":
+        with path.open("w", encoding="cp1252", newline="") as handle:
+            csv.writer(handle, delimiter=";", lineterminator="\r\n").writerows(
+                [["" if v is None else v for v in row] for row in rows]
+            )
+        return
+    import xlsxwriter
+
+    with xlsxwriter.Workbook(path) as book:
+        sheet = book.add_worksheet("Besvarelser")
+        for number, row in enumerate(rows):
+            for column, value in enumerate(row):
+                if value is not None:
+                    sheet.write(number, column, value)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(
+            st.sampled_from(["Dataset", "Labels"]),
+            st.integers(0, 400),
+            st.integers(0, 60),
+            cell_values,
+        ),
+        max_size=12,
+    ),  # fmt: skip
+    split=st.sampled_from([None, 2]),
+)
+def test_cell_mutations_of_a_surveyxact_workbook(cells, split):
+    export = synth.surveyxact_export(
+        2022,
+        style=synth.ExportStyle(item_names="code"),
+        seed=5,
+        municipalities=[101, 147],
+        respondents_per_municipality=(5, 6),
+    )
+    tables = {
+        name: frame.astype(object).where(frame.notna(), None)
+        for name, frame in export.tables.items()
+    }
+    for sheet, row, column, value in cells:
+        frame = tables[sheet]
+        frame.iat[row % len(frame), column % frame.shape[1]] = value
+    export = synth.SurveyXactExport(
+        export.wave, export.style, tables, export.rows, export.cell_problems
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        raw = Path(folder)
+        name = "selvevaluering_2022.xlsx"
+        synth.write_surveyxact_xlsx(export, raw / name, split_columns=split)
+        dataset = tables["Dataset"]
+        filled = dataset.map(lambda v: v is not None and v != "" and v == v).to_numpy()
+        last = np.flatnonzero(filled.any(axis=1))
+        _check(raw, name, lambda: int(last[-1]) + 1 if len(last) else 0)
