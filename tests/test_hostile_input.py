@@ -248,6 +248,16 @@ def test_blank_and_whitespace_lines_in_a_csv_export_are_rows_in_place(tmp_path, 
     raw_data = pipeline.load_raw(raw)
     candidates = raw_data.sources[0].candidates.set_index("kilde_raekke")
     assert candidates.loc[8, "_id"] == respondent[0]
+    # Every other row reads as the untouched file reads it (by pyarrow's fast path), one or two
+    # rows further down: the careful reading of a file with a whitespace line changes nothing.
+    pristine = _csv_export(tmp_path / "pristine")
+    before = pipeline.load_raw(pristine.parent).sources[0].candidates
+    moved = before["kilde_raekke"] + (before["kilde_raekke"] >= 3) + (before["kilde_raekke"] >= 5)
+    after = candidates.loc[moved.to_numpy()].reset_index()
+    columns = ["_id", "kommunekode", "rolle", "antal_ved_ikke", *clean.response_columns()[6:-1]]
+    pd.testing.assert_frame_equal(
+        after[columns], before[columns].reset_index(drop=True), check_dtype=False
+    )
 
 
 def test_blank_lines_in_an_own_csv_sheet_count_as_in_xlsx(tmp_path):
