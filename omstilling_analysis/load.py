@@ -67,6 +67,7 @@ __all__ = [
     "check_headers",
     "check_xlsx_size",
     "code_text",
+    "is_csv_export",
     "list_raw_entries",
     "read_csv_table",
     "read_source",
@@ -193,6 +194,15 @@ def list_raw_entries(raw_dir: str | Path) -> tuple[list[Path], list[IgnoredFile]
         else:
             ignored.append(IgnoredFile(name, entry, "ikke en .xlsx- eller .csv-fil"))
     return data, ignored
+
+
+def is_csv_export(path: str | Path) -> bool:
+    """Whether ``path`` is a SurveyXact CSV export's folder (it holds ``dataset.csv``)."""
+    path = Path(path)
+    try:
+        return path.is_dir() and any(c.name.lower() == "dataset.csv" for c in path.iterdir())
+    except OSError:
+        return False
 
 
 def wave_from_name(name: str) -> int | None:

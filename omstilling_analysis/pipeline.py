@@ -102,15 +102,14 @@ def load_raw(raw_dir: str | Path | list[Path], progress: ProgressLog | None = No
     if isinstance(raw_dir, (list, tuple)):
         entries, ignored = [], []
         for path in map(Path, raw_dir):
-            if path.is_dir() and not any(
-                child.name.lower() == "dataset.csv" for child in _children(path)
-            ):
+            if path.is_dir() and not load.is_csv_export(path):
                 found, skipped = load.list_raw_entries(path)
                 entries += found
                 ignored += skipped
             else:
                 entries.append(path)
-        base = Path(raw_dir[0]).parent if raw_dir else Path(".")
+        folders = [Path(p) for p in raw_dir if Path(p).is_dir() and not load.is_csv_export(p)]
+        base = folders[0] if len(folders) == 1 else Path(raw_dir[0]).parent if raw_dir else Path()
     else:
         entries, ignored = load.list_raw_entries(raw_dir)
         base = Path(raw_dir)
@@ -133,13 +132,6 @@ def load_raw(raw_dir: str | Path | list[Path], progress: ProgressLog | None = No
         )
     outcomes, outcome_problems = combine_outcomes(outcome_files)
     return RawData(base, sources, outcomes, outcome_files, ignored, errors, outcome_problems)
-
-
-def _children(path: Path) -> list[Path]:
-    try:
-        return list(path.iterdir())
-    except OSError:
-        return []
 
 
 def combine_outcomes(files: list[load.OutcomeFile]) -> tuple[pd.DataFrame, pd.DataFrame]:
