@@ -12,6 +12,7 @@ message, a data-quality row or a published role.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import shutil
 import tempfile
@@ -188,6 +189,8 @@ cell_values = st.one_of(
     st.text(max_size=12),
     st.integers(-5, 100_000),
     st.floats(-10, 10, allow_nan=False),
+    st.booleans(),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2200, 1, 1)),
 )
 
 
