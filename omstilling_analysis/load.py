@@ -18,7 +18,9 @@ pyarrow's multi-threaded reader: both several times faster than openpyxl / the c
 
 Every row of a file is kept where a person sees it: ``kilde_raekke`` = header row 1, first data
 row 2, blank and whitespace-only lines included (they hold no answer and are left out as
-``ikke besvaret``), in CSV exactly as in ``.xlsx``. A file that cannot be used raises
+``ikke besvaret``), in CSV exactly as in ``.xlsx``. A quoted CSV value that spans lines is one
+row, as a spreadsheet shows it; every line of a CSV file counts, while a spreadsheet stores no
+trailing empty rows (so none are counted). A file that cannot be used raises
 :class:`RawDataError` with a one-line Danish message that names the file, the row or column
 and the kind of problem, never a cell's content. What is wrong in a usable file (cells without
 a header) is kept in the source's ``notes`` for the data-quality table.
