@@ -20,7 +20,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from omstilling_analysis import clean, load, reference
@@ -60,7 +59,7 @@ class RawData:
     outcome_files: list[load.OutcomeFile]
     ignored: list[load.IgnoredFile]
     errors: list[load.RawDataError] = field(default_factory=list)
-    outcome_problems: pd.DataFrame = field(default_factory=clean._empty_problems)
+    outcome_problems: pd.DataFrame = field(default_factory=clean.empty_problems)
 
 
 @dataclass(frozen=True)
@@ -140,14 +139,29 @@ def clean_source(source: load.RawSource) -> clean.CleanSource:
     raise TypeError(type(source))
 
 
-def load_raw(raw_dir: str | Path, progress: ProgressLog | None = None) -> RawData:
+def load_raw(raw_dir: str | Path | list[Path], progress: ProgressLog | None = None) -> RawData:
     """Read and clean every entry of ``raw_dir``; collect the files that cannot be used.
 
-    Errors do not stop the reading, so that the analyst sees every broken file at once;
-    the caller decides (``run`` refuses to write anything when there are errors).
+    ``raw_dir`` is a raw folder, or a list of paths (``omstilling validate``): each a raw
+    folder (its entries are read), a CSV export's folder or a file. Errors do not stop the
+    reading, so that the analyst sees every broken file at once; the caller decides (``run``
+    refuses to write anything when there are errors).
     """
     progress = progress or ProgressLog(False)
-    entries, ignored = load.list_raw_entries(raw_dir)
+    if isinstance(raw_dir, (list, tuple)):
+        entries, ignored = [], []
+        for path in map(Path, raw_dir):
+            if path.is_dir() and not load.is_csv_export(path):
+                found, skipped = load.list_raw_entries(path)
+                entries += found
+                ignored += skipped
+            else:
+                entries.append(path)
+        folders = [Path(p) for p in raw_dir if Path(p).is_dir() and not load.is_csv_export(p)]
+        base = folders[0] if len(folders) == 1 else Path(raw_dir[0]).parent if raw_dir else Path()
+    else:
+        entries, ignored = load.list_raw_entries(raw_dir)
+        base = Path(raw_dir)
     sources: list[clean.CleanSource] = []
     outcome_files: list[load.OutcomeFile] = []
     errors: list[load.RawDataError] = []
@@ -166,16 +180,23 @@ def load_raw(raw_dir: str | Path, progress: ProgressLog | None = None) -> RawDat
             f"{len(source.item_map)} spørgsmål genkendt"
         )
     outcomes, outcome_problems = combine_outcomes(outcome_files)
-    return RawData(
-        Path(raw_dir), sources, outcomes, outcome_files, ignored, errors, outcome_problems
-    )
+    return RawData(base, sources, outcomes, outcome_files, ignored, errors, outcome_problems)
 
 
 def combine_outcomes(files: list[load.OutcomeFile]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """All outcome files in one table; unknown codes and repeated municipality-years listed."""
+    """All outcome files in one table; unknown codes and repeated municipality-years listed.
+
+    Rows of an unknown municipality code and repeats of a municipality-year are left out and
+    each is listed in the data-quality table (the code shown only when it is a plausible one).
+    """
+    from omstilling_analysis.privacy import safe_cell_value
+
     columns = list(load.OUTCOME_COLUMNS)
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c in ("kommunekode", "aar") else "float64") for c in columns}
+    )
     if not files:
-        return pd.DataFrame(columns=columns), clean._empty_problems()
+        return empty, clean.empty_problems()
     known = set(reference.municipalities()["kommunekode"])
     tables, problems = [], []
     for outcome in files:
@@ -191,15 +212,17 @@ def combine_outcomes(files: list[load.OutcomeFile]) -> tuple[pd.DataFrame, pd.Da
                 pd.DataFrame(
                     {
                         "kilde": stacked.loc[mask, "kilde"],
-                        "kilde_raekke": stacked.loc[mask, "kilde_raekke"],
+                        "kilde_raekke": stacked.loc[mask, "kilde_raekke"].astype("int64"),
                         "variabel": "kommunekode",
-                        "vaerdi": stacked.loc[mask, "kommunekode"].astype(str),
+                        "vaerdi": stacked.loc[mask, "kommunekode"].map(safe_cell_value),
                         "problem": problem,
                     }
                 )
             )
     kept = stacked.loc[~unknown & ~repeated, columns].reset_index(drop=True)
-    quality = pd.concat(problems, ignore_index=True) if problems else clean._empty_problems()
+    if kept.empty:
+        kept = empty
+    quality = pd.concat(problems, ignore_index=True) if problems else clean.empty_problems()
     return kept, quality
 
 
@@ -416,17 +439,9 @@ def effect_tables(
     return result, {"effekter.csv": result.table, "effekter_mangler.csv": result.missing}, ()
 
 
-def safe_cell_value(value: object) -> str:
-    """A raw cell value as it may be shown in the data-quality table.
-
-    Codes and short label texts are kept; anything that could be free text (long, or with an
-    e-mail address or a run of digits like a phone number) is withheld, since a wrong cell in
-    a municipality's own sheet may hold personal data.
-    """
-    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    if len(text) > 40 or "@" in text or sum(ch.isdigit() for ch in text) > 4:
-        return "(tekst udeladt)"
-    return text
+#: Moved to :func:`omstilling_analysis.privacy.safe_cell_value` (an allow-list now); this
+#: name stays until ``analyse`` calls the privacy module directly.
+from omstilling_analysis.privacy import safe_cell_value  # noqa: E402
 
 
 def write_run_files(result: RunResult, folder: str | Path) -> list[Path]:

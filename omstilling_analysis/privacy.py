@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -152,3 +154,115 @@ def respondent_keys(ids: Iterable[str], key: bytes | None = None) -> np.ndarray:
     # 8 bytes = 16 hex digits per id, cut apart as fixed-width strings.
     hexed = np.frombuffer(digests.hex().encode("ascii"), dtype="S16")
     return hexed.astype("U16").astype(object)
+
+
+# --------------------------------------------------------------------------- what may be shown
+#
+# Cell values and column headers come from people typing into spreadsheets: they may hold
+# names, e-mail addresses, CPR numbers or control characters. What an output or a message shows
+# of them is decided by allow-lists: a value is shown only when it is a plausible code or a
+# label of the instrument; anything else is withheld.
+
+#: What the data-quality table shows instead of a value that might be personal.
+WITHHELD = "(tekst udeladt)"
+#: The longest code that is shown as it stands (SurveyXact codes are small numbers).
+MAX_CODE_LENGTH = 4
+
+_CODE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_VARIABLE = re.compile(r"^[A-Za-z]{1,10}(?:_?\d{1,3})(?:_\d{1,3}){0,3}$")
+_CONTROL = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def strip_control(text: object) -> str:
+    """``text`` with every control, format or unassigned character replaced by ``?``.
+
+    Tabs, newlines, NUL bytes, bidirectional overrides and the like never reach a terminal
+    or a file of this package.
+
+    >>> strip_control("data\\x00\\u202e.xlsx")
+    'data??.xlsx'
+    """
+    return "".join("?" if unicodedata.category(ch) in _CONTROL else ch for ch in str(text))
+
+
+def _known_labels() -> dict[str, str]:
+    """Normalised label → canonical text, for the scale, Ved ikke and the item codes."""
+    from omstilling_analysis import reference
+
+    known = {reference.normalise_label(item): item for item in reference.all_items()}
+    canonical = {
+        "helt uenig": "Helt uenig",
+        "overvejende uenig": "Overvejende uenig",
+        "hverken enig eller uenig": "Hverken enig eller uenig",
+        "overvejende enig": "Overvejende enig",
+        "helt enig": "Helt enig",
+        "ved ikke": "Ved ikke",
+        "ved ikke/ikke relevant": "Ved ikke / ikke relevant",
+        "ikke relevant": "Ikke relevant",
+    }
+    assert set(canonical) == set(reference.SCALE) | set(reference.DONT_KNOW)
+    known.update(canonical)
+    return known
+
+
+def safe_cell_value(value: object) -> str:
+    """A raw cell value as the data-quality table may show it: an allow-list.
+
+    Shown are only a blank (``""``), a number of at most :data:`MAX_CODE_LENGTH` characters
+    (``7``, ``99``, ``-1``, ``1,5``: the codes of an export), an item code and a label text of
+    the answer scale (shown in its canonical spelling). Everything else, whatever it looks
+    like (a name, ``Ring Jens``, an e-mail address, a CPR number, text with control
+    characters), becomes :data:`WITHHELD`. The function is idempotent.
+
+    >>> [safe_cell_value(v) for v in (7.0, " 9 ", "helt  ENIG", "Ring Jens", "0101901234")]
+    ['7', '9', 'Helt enig', '(tekst udeladt)', '(tekst udeladt)']
+    """
+    from omstilling_analysis import reference
+
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if text == WITHHELD:
+        return text
+    stripped = text.strip()
+    if not stripped:
+        return ""
+    if len(stripped) <= MAX_CODE_LENGTH and _CODE.match(stripped):
+        return stripped
+    if len(stripped) <= 60:
+        label = _known_labels().get(reference.normalise_label(stripped))
+        if label is not None and strip_control(stripped) == stripped:
+            return label
+    return WITHHELD
+
+
+def safe_header(text: object) -> str | None:
+    """A column header as a message or an output may name it, or ``None`` to withhold it.
+
+    Shown are only headers that cannot be personal: a metadata variable of SurveyXact, an
+    item code, or a variable name as survey tools make them (letters then digits, e.g.
+    ``q_9_9``, ``spm12``, ``stato_7``). A header such as ``Udfyldt af jens.hansen@example.dk``
+    or ``Jens`` is withheld: name the column by its position instead.
+
+    >>> safe_header(" q_9_9 "), safe_header("Kommune"), safe_header("Ring til Jens")
+    ('q_9_9', 'Kommune', None)
+    """
+    from omstilling_analysis import reference
+
+    if text is None:
+        return None
+    stripped = str(text).strip()
+    if not stripped or len(stripped) > 30 or strip_control(stripped) != stripped:
+        return None
+    lowered = stripped.lower()
+    vocabulary = {
+        "responde", "email", "name", "starttim", "closetim", "difftime", "kommune", "rolle",
+        "kommenta", "dato", "date", "id", "respondent", "respondent_id", "tidspunkt",
+    }  # fmt: skip
+    if lowered in vocabulary or stripped.upper() in set(reference.all_items()):
+        return stripped
+    if _VARIABLE.match(stripped):
+        return stripped
+    return None
