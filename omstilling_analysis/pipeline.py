@@ -317,7 +317,7 @@ def describe_run(
 
 def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = None) -> RunResult:
     """Every table of the run from the cleaned raw data, published (nothing is written here)."""
-    from omstilling_analysis.privacy import hash_key
+    from omstilling_analysis.privacy import hash_key, safe_cell_value
     from omstilling_analysis.verify import key_fingerprint
 
     progress = progress or ProgressLog(False)
@@ -431,17 +431,17 @@ def effect_tables(
     if raw.outcomes.empty:
         # The contract's file is still there, with its columns and no rows.
         empty = {"effekter.csv": pd.DataFrame(columns=effects.TABLE_COLUMNS)}
-        return None, empty, ("ingen udfaldsfiler i rådata: effekter er ikke beregnet",)
+        why = (
+            "udfaldsfilerne har ingen rækker for kendte kommuner: effekter er ikke beregnet"
+            if raw.outcome_files
+            else "ingen udfaldsfiler i rådata: effekter er ikke beregnet"
+        )
+        return None, empty, (why,)
 
     result = effects.estimate_effects(municipality_scores, raw.outcomes, settings)
     linked_years = sorted(set(wave_key(result.table)))
     progress.say(f"effekter beregnet for bølger: {', '.join(linked_years)}")
     return result, {"effekter.csv": result.table, "effekter_mangler.csv": result.missing}, ()
-
-
-#: Moved to :func:`omstilling_analysis.privacy.safe_cell_value` (an allow-list now); this
-#: name stays until ``analyse`` calls the privacy module directly.
-from omstilling_analysis.privacy import safe_cell_value  # noqa: E402
 
 
 def write_run_files(result: RunResult, folder: str | Path) -> list[Path]:

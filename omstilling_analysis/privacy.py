@@ -23,6 +23,11 @@ import numpy as np
 
 from omstilling_analysis.errors import HashKeyError
 
+__all__ = [
+    "KEY_ENV", "KEY_FILE_ENV", "MAX_CODE_LENGTH", "MIN_KEY_BYTES", "WITHHELD", "hash_key",
+    "key_file_path", "respondent_keys", "safe_cell_value", "safe_header", "strip_control",
+]  # fmt: skip
+
 KEY_ENV = "OMSTILLING_SALT"
 KEY_FILE_ENV = "OMSTILLING_NOEGLEFIL"
 #: The shortest key accepted, in bytes (UTF-8): 32 bytes = 256 bits, SHA-256's own strength.

@@ -200,7 +200,8 @@ class LeftOutRows(pa.DataFrameModel):
 class DataQuality(pa.DataFrameModel):
     """``datakvalitet.csv``: one row per cell-level problem (row 1 = a problem of the header).
 
-    ``vaerdi`` is shown only as ``pipeline.safe_cell_value`` lets it: at most 40 characters,
+    ``vaerdi`` is shown only as ``privacy.safe_cell_value`` lets it (an allow-list of codes and
+    labels); the check here is the coarser rule: at most 40 characters,
     no e-mail address.
     """
 
