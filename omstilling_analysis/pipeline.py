@@ -390,8 +390,10 @@ def score_tables(
         "kommunescorer.parquet": municipal,
         "benchmark.csv": score.benchmarks(municipal, settings),
         "rang.csv": score.rank_intervals(respondent, settings),
-        "udvikling.csv": score.changes(municipal, settings),
-        "reliabilitet.csv": reliability.reliability_table(responses, settings),
+        "udvikling.csv": score.changes(municipal, settings, responses),
+        "reliabilitet.csv": reliability.reliability_table(
+            responses, settings, respondent_scores=respondent
+        ),
         "itemstatistik.csv": reliability.item_statistics(
             responses, settings, dont_know=clean.dont_know_mask(raw.sources, responses)
         ),

@@ -62,8 +62,8 @@ __all__ = [
 ]
 
 INDEX = score.INDEX
-#: The one significance level of every published verdict ("Sikker ændring", effect findings).
-SIGNIFICANCE_LEVEL = 0.05
+#: The one significance level of every published verdict (its home is the scoring rules).
+SIGNIFICANCE_LEVEL = score.SIGNIFICANCE_LEVEL
 
 #: The model pooled over the waves: its flag column in the effects table, and how
 #: ``effekter.csv`` names it in its ``boelge`` column (the contract's word).
@@ -324,8 +324,8 @@ def _shown_change(changes: pd.DataFrame) -> pd.DataFrame:
     """The change each row of ``udvikling.csv`` shows: on the common items where it says so."""
     detail = changes.copy()
     if "vist" not in detail:
-        detail["vist"] = "alle spørgsmål"
-    common = detail["vist"].eq("fælles spørgsmål")
+        detail["vist"] = score.ALL_ITEMS
+    common = detail["vist"].eq(score.COMMON_ITEMS)
     for column in ("aendring", "ci_lav", "ci_hoej", "p"):
         if f"{column}_faelles" in detail:
             detail[column] = detail[column].where(~common, detail[f"{column}_faelles"])

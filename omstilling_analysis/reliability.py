@@ -36,6 +36,13 @@ from scipy import optimize, stats
 from omstilling_analysis import reference
 from omstilling_analysis.settings import Settings
 
+__all__ = [
+    "ICC_COLUMNS", "ITEM_COLUMNS", "NEVER_TOGETHER", "RELIABILITY_COLUMNS", "cov_to_corr",
+    "cronbach_alpha", "feldt_ci", "icc1", "icc2", "item_drop_statistics", "item_statistics",
+    "mcdonald_omega", "municipal_mean_reliability", "never_answered_together", "one_factor",
+    "one_way_anova", "pairwise_cov_corr", "reliability_table", "standardized_alpha",
+]  # fmt: skip
+
 _MISSING = ("pairwise", "listwise")
 #: Bounds of a uniqueness in the factor fit (as psych::fa): avoids Heywood cases at 0.
 _PSI_BOUNDS = (0.005, 1.0)
@@ -81,14 +88,23 @@ def pairwise_cov_corr(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return cov, corr
 
 
+NEVER_TOGETHER = "to spørgsmål er aldrig besvaret sammen"
+
+
+def never_answered_together(cov: np.ndarray) -> bool:
+    """Whether some pair of items has no covariance (fewer than 2 respondents answered both):
+    the sum's variance cannot then be estimated, and alpha is missing rather than biased."""
+    return bool(np.isnan(cov).any()) and bool(np.isfinite(np.diag(cov)).all())
+
+
 def _alpha_from_cov(cov: np.ndarray) -> float:
-    """Alpha from a covariance matrix. As pingouin (a pandas sum), a covariance of two items
-    never answered together (NaN) is left out of the total; a missing variance makes alpha NaN."""
+    """Alpha from a covariance matrix; NaN when a variance is missing or two items were never
+    answered together (dropping that covariance would bias alpha down)."""
     k = cov.shape[0]
     trace = np.trace(cov)
-    if k < 2 or not np.isfinite(trace):
+    if k < 2 or not np.isfinite(trace) or np.isnan(cov).any():
         return float("nan")
-    total = np.nansum(cov)
+    total = np.sum(cov)
     if total == 0:
         # The items cancel out exactly (a sum score without variance): as pingouin, the limit
         # of the formula, -inf, when the items vary; nothing to say when they do not either.
@@ -110,9 +126,10 @@ def cronbach_alpha(items: pd.DataFrame, *, missing: str = "pairwise") -> float:
     Returns
     -------
     float
-        Alpha; NaN with fewer than 2 items or an item with fewer than 2 answers. A covariance
-        that cannot be computed (two items with fewer than 2 respondents in common) is left
-        out of the sum, as ``pingouin.cronbach_alpha`` does.
+        Alpha; NaN with fewer than 2 items, an item with fewer than 2 answers, or two items
+        with fewer than 2 respondents in common (:func:`never_answered_together`: leaving
+        their covariance out of the sum, as ``pingouin.cronbach_alpha`` does, biases alpha
+        down).
 
     Notes
     -----
@@ -152,10 +169,13 @@ def standardized_alpha(items: pd.DataFrame, *, missing: str = "pairwise") -> flo
 
     .. math::
 
-        \\alpha_{std} = \\frac{k \\bar r}{1 + (k - 1) \\bar r}
+        \\alpha_{std} = \\frac{k \\bar r}{1 + (k - 1) \\bar r}, \\qquad
+        r_{ij} = \\frac{C_{ij}}{\\sqrt{C_{ii} C_{jj}}}
 
-    where :math:`\\bar r` is the mean of the :math:`k(k-1)/2` (pairwise) inter-item correlations
-    (``psych::alpha``'s ``std.alpha``).
+    where :math:`\\bar r` is the mean of the :math:`k(k-1)/2` inter-item correlations, taken as
+    ``psych::alpha``'s ``std.alpha`` takes them: ``cov2cor`` of the pairwise covariance matrix
+    :math:`C`, i.e. each item's standard deviation over all its answers (not only the rows it
+    shares with the other item). Without missing answers this is the ordinary correlation.
 
     Examples
     --------
@@ -165,7 +185,19 @@ def standardized_alpha(items: pd.DataFrame, *, missing: str = "pairwise") -> flo
     0.7241
     """
     data = _items_frame(items, missing)
-    return _std_alpha_from_corr(pairwise_cov_corr(data.to_numpy())[1])
+    return _std_alpha_from_corr(cov_to_corr(pairwise_cov_corr(data.to_numpy())[0]))
+
+
+def cov_to_corr(cov: np.ndarray) -> np.ndarray:
+    """R's ``cov2cor``: ``C_ij / sqrt(C_ii C_jj)`` (NaN where a variance is not positive).
+
+    >>> cov_to_corr(np.array([[4.0, 2.0], [2.0, 9.0]])).round(4).tolist()
+    [[1.0, 0.3333], [0.3333, 1.0]]
+    """
+    d = np.diag(cov).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(d > 0, 1 / np.sqrt(d), np.nan)
+    return cov * np.outer(scale, scale)
 
 
 def _mean_inter_item_r(corr: np.ndarray) -> float:
@@ -432,11 +464,96 @@ RELIABILITY_COLUMNS = [
     "alpha_ci_hoej",
     "omega",
     "gns_inter_item_r",
+    "aarsag",
+    "icc1",
+    "icc2",
 ]
+ICC_COLUMNS = ("icc1", "icc2")
+
+
+def one_way_anova(scores: np.ndarray, groups: np.ndarray) -> dict[str, float]:
+    """Mean squares of a one-way ANOVA of ``scores`` by ``groups`` (NaN scores dropped).
+
+    Returns ``msb, msw, n, j`` (observations, groups) and ``k``, the group-size-adjusted mean
+    group size ``(N - Σ n_j² / N) / (J - 1)`` of R's ``multilevel::ICC1``.
+    """
+    keep = ~np.isnan(scores)
+    scores, groups = np.asarray(scores, float)[keep], np.asarray(groups)[keep]
+    labels, index, sizes = np.unique(groups, return_inverse=True, return_counts=True)
+    n, j = len(scores), len(labels)
+    if j < 2 or n <= j:
+        return {"msb": np.nan, "msw": np.nan, "n": n, "j": j, "k": np.nan}
+    means = np.bincount(index, weights=scores) / sizes
+    grand = scores.mean()
+    ssb = float((sizes * (means - grand) ** 2).sum())
+    ssw = float(((scores - means[index]) ** 2).sum())
+    k = (n - (sizes**2).sum() / n) / (j - 1)
+    return {"msb": ssb / (j - 1), "msw": ssw / (n - j), "n": n, "j": j, "k": float(k)}
+
+
+def icc1(scores: np.ndarray, groups: np.ndarray) -> float:
+    """ICC(1): the share of the variance of respondents' scores that lies between groups.
+
+    .. math::
+
+        ICC(1) = \\frac{MSB - MSW}{MSB + (k - 1) MSW}, \\qquad
+        k = \\frac{N - \\sum_j n_j^2 / N}{J - 1}
+
+    from the one-way ANOVA of the scores by group (:func:`one_way_anova`), as R's
+    ``multilevel::ICC1``.
+
+    References
+    ----------
+    Bliese, P. D. (2000). Within-group agreement, non-independence, and reliability.
+    In K. J. Klein & S. W. J. Kozlowski (Eds.), *Multilevel theory, research, and methods in
+    organizations* (pp. 349-381). Jossey-Bass.
+
+    Examples
+    --------
+    >>> round(icc1(np.array([1.0, 2, 3, 4, 5, 6]), np.array([1, 1, 1, 2, 2, 2])), 4)
+    0.8065
+    """
+    a = one_way_anova(scores, groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float((a["msb"] - a["msw"]) / (a["msb"] + (a["k"] - 1) * a["msw"]))
+
+
+def icc2(scores: np.ndarray, groups: np.ndarray) -> float:
+    """ICC(2): the reliability of the group means, ``(MSB - MSW) / MSB`` (Bliese 2000).
+
+    Below 0.7 the group means separate the groups poorly.
+
+    Examples
+    --------
+    >>> round(icc2(np.array([1.0, 2, 3, 4, 5, 6]), np.array([1, 1, 1, 2, 2, 2])), 4)
+    0.9259
+    """
+    a = one_way_anova(scores, groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float((a["msb"] - a["msw"]) / a["msb"])
+
+
+def municipal_mean_reliability(respondent_scores: pd.DataFrame) -> pd.DataFrame:
+    """ICC(1) and ICC(2) of the municipal means per wave and theme (:func:`icc1`,
+    :func:`icc2`): ``boelge, tema, icc1, icc2``."""
+    rows = []
+    for wave, part in respondent_scores.groupby("boelge", sort=True):
+        groups = part["kommunekode"].to_numpy()
+        for theme in reference.theme_codes():
+            values = part[theme].to_numpy(dtype=float)
+            rows.append(
+                {"boelge": int(wave), "tema": theme, "icc1": icc1(values, groups),
+                 "icc2": icc2(values, groups)}
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=["boelge", "tema", *ICC_COLUMNS])
 
 
 def reliability_table(
-    responses: pd.DataFrame, settings: Settings | None = None, *, missing: str = "pairwise"
+    responses: pd.DataFrame,
+    settings: Settings | None = None,
+    *,
+    missing: str = "pairwise",
+    respondent_scores: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Reliability per wave and theme (``reliabilitet.csv``).
 
@@ -460,7 +577,9 @@ def reliability_table(
         ``alpha`` (:func:`cronbach_alpha`), ``alpha_std`` (:func:`standardized_alpha`),
         ``alpha_ci_lav, alpha_ci_hoej`` (95 %, :func:`feldt_ci`), ``omega``
         (:func:`mcdonald_omega`, minres, observed variance), ``gns_inter_item_r`` (mean
-        inter-item correlation).
+        inter-item correlation), ``aarsag`` (why alpha is missing:
+        :data:`NEVER_TOGETHER`), and with ``respondent_scores`` the reliability of the
+        municipal means, ``icc1, icc2`` (:func:`municipal_mean_reliability`).
 
     Examples
     --------
@@ -486,6 +605,7 @@ def reliability_table(
             data = data[data.notna().any(axis=1)]
             cov, corr = pairwise_cov_corr(data.to_numpy())
             alpha = _alpha_from_cov(cov)
+            apart = never_answered_together(cov)
             lower, upper = feldt_ci(alpha, len(data), len(items))
             rows.append(
                 {
@@ -494,14 +614,21 @@ def reliability_table(
                     "n": len(data),
                     "k": len(items),
                     "alpha": alpha,
-                    "alpha_std": _std_alpha_from_corr(corr),
+                    "alpha_std": np.nan if apart else _std_alpha_from_corr(cov_to_corr(cov)),
                     "alpha_ci_lav": lower,
                     "alpha_ci_hoej": upper,
-                    "omega": _omega_from_corr(corr, "minres", "observed", flip=True),
+                    "omega": (
+                        np.nan if apart else _omega_from_corr(corr, "minres", "observed", True)
+                    ),
                     "gns_inter_item_r": _mean_inter_item_r(corr),
+                    "aarsag": NEVER_TOGETHER if apart else None,
                 }
             )
-    return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
+    table = pd.DataFrame(rows, columns=[c for c in RELIABILITY_COLUMNS if c not in ICC_COLUMNS])
+    if respondent_scores is None:
+        return table.reindex(columns=RELIABILITY_COLUMNS)
+    icc = municipal_mean_reliability(respondent_scores)
+    return table.merge(icc, on=["boelge", "tema"], how="left").reindex(columns=RELIABILITY_COLUMNS)
 
 
 ITEM_COLUMNS = [
@@ -615,7 +742,7 @@ def item_statistics(
                 frame["andel_mangler"] = 1.0 - n / n_wave if n_wave else np.nan
                 for value in range(1, 6):
                     frame[f"andel_{value}"] = (values == value).sum(axis=0) / n
-            rest_r, alpha_drop = _drop_statistics(_items_frame(scored, missing))
+            rest_r, alpha_drop = item_drop_statistics(_items_frame(scored, missing))
             frame["item_rest_r"] = rest_r
             frame["alpha_uden_item"] = alpha_drop
             frames.append(frame)
@@ -624,7 +751,7 @@ def item_statistics(
     return pd.concat(frames, ignore_index=True)[ITEM_COLUMNS]
 
 
-def _drop_statistics(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def item_drop_statistics(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Item-rest correlation and alpha-if-dropped of every item, from the covariance matrix."""
     cov = pairwise_cov_corr(data.to_numpy())[0]
     k = cov.shape[0]

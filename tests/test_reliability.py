@@ -69,7 +69,10 @@ def test_alpha_equals_pingouin_on_random_likert_with_gaps(seed, n, k, gap):
     data.columns = [f"q{i}" for i in range(k)]
     expected = pg.cronbach_alpha(data)[0]
     got = cronbach_alpha(data)
-    if np.isnan(expected):
+    # Where two items were never answered together, pingouin drops their covariance (biased
+    # down); ours is missing instead (issue 11).
+    apart = (data.notna().astype(int).T @ data.notna().astype(int) < 2).to_numpy().any()
+    if np.isnan(expected) or apart:
         assert np.isnan(got)
     else:
         assert got == pytest.approx(expected, abs=1e-9)
@@ -229,6 +232,9 @@ def test_reliability_table():
         "alpha_ci_hoej",
         "omega",
         "gns_inter_item_r",
+        "aarsag",
+        "icc1",
+        "icc2",
     ]
     assert len(table) == 12
     ks = table.set_index(["boelge", "tema"])["k"]
@@ -336,3 +342,60 @@ def test_alpha_of_items_that_cancel_out_is_pingouins_minus_infinity():
         expected = pg.cronbach_alpha(data)[0]
     assert cronbach_alpha(data) == expected == float("-inf")
     assert np.isnan(cronbach_alpha(pd.DataFrame({"a": [3.0, 3.0, 3.0], "b": [2.0, 2.0, 2.0]})))
+
+
+# --------------------------------------------------------------------------- issue 11
+
+
+def test_alpha_with_a_pair_never_answered_together_is_missing_with_its_reason():
+    rng = np.random.default_rng(3)
+    trait = rng.normal(size=(60, 1))
+    data = pd.DataFrame(np.clip(np.round(3 + trait + rng.normal(size=(60, 6))), 1, 5))
+    data.columns = ["a", "b", "c", "d", "e", "f"]
+    data.loc[:29, "a"] = np.nan  # a answered only by the second half,
+    data.loc[30:, "b"] = np.nan  # b only by the first: never together
+    assert np.isnan(cronbach_alpha(data))
+    assert np.isnan(standardized_alpha(data))
+    # In the run's table: missing, with the reason.
+    responses = pd.DataFrame(
+        {item: data[col] for item, col in zip(reference.theme_items(2024)["BOR"], data.columns,
+                                               strict=False)}
+    ).assign(boelge=2024)  # fmt: skip
+    row = reliability_table(responses).query("tema == 'BOR'").iloc[0]
+    assert np.isnan(row["alpha"]) and row["aarsag"] == "to spørgsmål er aldrig besvaret sammen"
+
+
+def test_standardised_alpha_pairwise_is_psychs_cov2cor():
+    rng = np.random.default_rng(5)
+    trait = rng.normal(size=(80, 1))
+    data = pd.DataFrame(np.clip(np.round(3 + trait + rng.normal(size=(80, 5))), 1, 5))
+    data = data.mask(rng.random(data.shape) < 0.2)
+    cov = data.cov().to_numpy()  # pairwise covariances
+    sd = np.sqrt(np.diag(cov))  # each item's SD over all its answers
+    r = (cov / np.outer(sd, sd))[np.triu_indices(5, 1)].mean()
+    assert standardized_alpha(data) == pytest.approx(5 * r / (1 + 4 * r), abs=1e-12)
+
+
+def test_icc_against_an_independent_anova():
+    from scipy import stats as sps
+
+    from omstilling_analysis.reliability import icc1, icc2
+
+    # Hand-computed two-group example: means 2 and 5, MSB = 13.5, MSW = 1, k = 3.
+    x, g = np.array([1.0, 2, 3, 4, 5, 6]), np.array([1, 1, 1, 2, 2, 2])
+    assert icc1(x, g) == pytest.approx(12.5 / 15.5, abs=1e-12)
+    assert icc2(x, g) == pytest.approx(12.5 / 13.5, abs=1e-12)
+    # Unequal groups: MSB and MSW from scipy's one-way ANOVA (F = MSB/MSW) and the sums of
+    # squares computed directly.
+    rng = np.random.default_rng(11)
+    sizes = rng.integers(2, 40, 25)
+    groups = np.repeat(np.arange(25), sizes)
+    scores = rng.normal(size=25)[groups] * 0.5 + rng.normal(size=len(groups))
+    parts = [scores[groups == j] for j in range(25)]
+    msw = sum(((p - p.mean()) ** 2).sum() for p in parts) / (len(scores) - 25)
+    f = sps.f_oneway(*parts).statistic
+    msb = f * msw
+    n = len(scores)
+    k = (n - (sizes**2).sum() / n) / 24
+    assert icc1(scores, groups) == pytest.approx((msb - msw) / (msb + (k - 1) * msw), abs=1e-9)
+    assert icc2(scores, groups) == pytest.approx((msb - msw) / msb, abs=1e-9)

@@ -500,19 +500,7 @@ def test_changes_since_previous_wave():
         rows += [{"boelge": wave, "kommunekode": code} | full_answers(wave, v) for v in values]
     ms = score.municipality_scores(score.respondent_scores(make_responses(rows)))
     ch = score.changes(ms)
-    assert list(ch.columns) == [
-        "boelge",
-        "kommunekode",
-        "forrige_boelge",
-        "maal",
-        "vaerdi",
-        "forrige_vaerdi",
-        "aendring",
-        "se",
-        "ci_lav",
-        "ci_hoej",
-        "p",
-    ]
+    assert list(ch.columns) == score.CHANGE_COLUMNS
     pairs = ch[["boelge", "kommunekode", "forrige_boelge"]].drop_duplicates().values.tolist()
     assert pairs == [[2022, 101, 2020], [2024, 101, 2022], [2024, 147, 2020]]
     assert len(ch) == 3 * 7
@@ -520,8 +508,12 @@ def test_changes_since_previous_wave():
     assert row["aendring"] == pytest.approx(11 / 3 - 2.5)
     se = math.sqrt(np.var([3, 4, 4], ddof=1) / 3 + np.var([2, 3], ddof=1) / 2)
     assert row["se"] == pytest.approx(se)
-    assert row["ci_lav"] == pytest.approx(row["aendring"] - 1.959963984540054 * se)
-    assert row["p"] == pytest.approx(2 * stats.norm.sf(row["aendring"] / se))
+    # Welch's t-test, held to scipy's.
+    welch = stats.ttest_ind([3, 4, 4], [2, 3], equal_var=False)
+    assert row["p"] == pytest.approx(welch.pvalue, abs=1e-10)
+    assert row["df"] == pytest.approx(welch.df, abs=1e-10)
+    low, high = welch.confidence_interval(0.95)
+    assert row["ci_lav"] == pytest.approx(low) and row["ci_hoej"] == pytest.approx(high)
     index_row = ch[(ch["boelge"] == 2024) & (ch["kommunekode"] == 147)].iloc[-1]
     assert index_row["maal"] == "modenhedsindeks"
     assert index_row["aendring"] == pytest.approx(7 / 3 - 1.5)
@@ -530,6 +522,88 @@ def test_changes_since_previous_wave():
     recovered = score.changes(no_se)
     themes_only = recovered["maal"] != "modenhedsindeks"
     np.testing.assert_allclose(recovered.loc[themes_only, "se"], ch.loc[themes_only, "se"])
+
+
+@pytest.mark.parametrize("n", [2, 3, 30])
+def test_change_is_welchs_t_test_at_small_and_large_n(n):
+    rng = np.random.default_rng(n)
+    before = rng.integers(1, 6, n).astype(float)
+    now = np.clip(before + rng.integers(-1, 3, n), 1, 5)
+    if n == 3:  # the issue's example: p = 0.102 (a normal z said 0.027)
+        before, now = np.array([2, 3, 3.5]), np.array([3.5, 4, 4.5])
+    rows = [
+        {"boelge": wave, "kommunekode": 101, "respondent_key": f"{wave}-{i}", "BOR": v}
+        for wave, values in ((2022, before), (2024, now))
+        for i, v in enumerate(values)
+    ]
+    frame = pd.DataFrame(rows)
+    for theme in score.reference.theme_codes()[1:]:
+        frame[theme] = 3.0
+    ch = score.changes(score.municipality_scores(frame))
+    row = ch[ch["maal"] == "BOR"].iloc[0]
+    expected = stats.ttest_ind_from_stats(
+        now.mean(), now.std(ddof=1), n, before.mean(), before.std(ddof=1), n, equal_var=False
+    )
+    assert row["p"] == pytest.approx(expected.pvalue, abs=1e-10)
+    if n == 3:
+        assert row["p"] == pytest.approx(0.102, abs=5e-4)
+    assert row["vist"] == score.ALL_ITEMS and bool(row["samme_spoergsmaal"])
+    assert bool(row["sikker_aendring"]) == (expected.pvalue < 0.05)
+
+
+def test_common_item_change_when_the_item_set_changed():
+    """A wave pair whose theme item set differs: the change on the items both asked is the
+    change of the respondents' means on those items alone (computed here by hand)."""
+    book = score.reference.codebook()  # its boelger: the waves that asked each item
+    waves = sorted({int(w) for ws in book["boelger"] for w in ws})
+    pair = theme = None
+    for earlier, later in zip(waves, waves[1:], strict=False):
+        for t in score.reference.theme_codes():
+            a, b = score.reference.theme_items(earlier)[t], score.reference.theme_items(later)[t]
+            if set(a) != set(b) and set(a) & set(b):
+                pair, theme = (earlier, later), t
+                break
+        if pair:
+            break
+    assert pair is not None, "the codebook has a theme whose items changed between waves"
+    earlier, later = pair
+    common = sorted(
+        set(score.reference.theme_items(earlier)[theme])
+        & set(score.reference.theme_items(later)[theme])
+    )
+    reverse = set(score.reference.reverse_keyed_items())
+    rng = np.random.default_rng(7)
+    rows = []
+    for wave in (earlier, later):
+        for i in range(6):
+            answers = {
+                item: int(rng.integers(1, 6)) for item in score.reference.items_of_wave(wave)
+            }
+            rows.append({"respondent_key": f"{wave}-{i}", "boelge": wave, "kommunekode": 101}
+                        | answers)  # fmt: skip
+    responses = pd.DataFrame(rows)
+    ms = score.municipality_scores(score.respondent_scores(responses))
+    ch = score.changes(ms, responses=responses)
+    row = ch[ch["maal"] == theme].iloc[0]
+    assert not bool(row["samme_spoergsmaal"]) and row["vist"] == score.COMMON_ITEMS
+
+    def common_score(frame):
+        values = frame[common].astype(float).copy()
+        for item in common:
+            if item in reverse:
+                values[item] = 6 - values[item]
+        return values.mean(axis=1).to_numpy()
+
+    now = common_score(responses[responses["boelge"] == later])
+    before = common_score(responses[responses["boelge"] == earlier])
+    assert row["aendring_faelles"] == pytest.approx(now.mean() - before.mean())
+    expected = stats.ttest_ind(now, before, equal_var=False)
+    assert row["p_faelles"] == pytest.approx(expected.pvalue, abs=1e-10)
+    assert bool(row["sikker_aendring"]) == (expected.pvalue < 0.05)
+    # A theme whose items did not change shows the change on all items.
+    same = ch[ch["samme_spoergsmaal"].astype(bool) & (ch["maal"] != "modenhedsindeks")]
+    assert (same["vist"] == score.ALL_ITEMS).all()
+    np.testing.assert_allclose(same["p_faelles"], same["p"])
 
 
 def test_changes_empty_when_single_wave():
