@@ -222,3 +222,27 @@ def test_publish_is_pure_and_hides_small_numbers_by_hand():
     assert national.loc["modenhedsindeks", "gennemsnit"] == pytest.approx(2.5)
     assert national.loc["modenhedsindeks", "maksimum"] == pytest.approx(3.0)
     assert published.scores.set_index("kommunekode").loc[147, "skjult"]
+
+
+def test_temaer_shows_the_reliability_of_municipal_means(run):
+    out, result = run
+    reliability = pd.read_csv(out / "reliabilitet.csv")
+    expected = reliability[(reliability["boelge"] == 2024)].set_index("tema")["icc2"]
+    # Independent: ICC(2) = 1 - MSW/MSB from the respondents' theme scores.
+    scores = result["respondentscorer.parquet"]
+    wave = scores[scores["boelge"] == 2024].dropna(subset=["BOR"])
+    groups = wave.groupby("kommunekode")["BOR"]
+    n, j = len(wave), groups.ngroups
+    msb = (groups.size() * (groups.mean() - wave["BOR"].mean()) ** 2).sum() / (j - 1)
+    msw = ((wave["BOR"] - groups.transform("mean")) ** 2).sum() / (n - j)
+    assert expected["BOR"] == pytest.approx(1 - msw / msb, abs=1e-9)
+    book = openpyxl.load_workbook(out / "til_videncenter" / "opsummering_2024.xlsx")
+    rows = list(book["Temaer"].iter_rows(values_only=True))
+    header = next(r for r in rows if r and "ICC(2): kommunegennemsnittenes pålidelighed" in r)
+    column = header.index("ICC(2): kommunegennemsnittenes pålidelighed")
+    bor = next(r for r in rows[rows.index(header) :] if r[0] == NAMES["BOR"])
+    assert bor[column] == pytest.approx(expected["BOR"])
+    assert bor[column + 1] in (
+        "kommunerne adskilles dårligt: læs rang med forsigtighed",
+        "kommunerne adskilles pålideligt",
+    )

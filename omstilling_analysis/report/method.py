@@ -88,9 +88,12 @@ def method_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
             "Rang: kommunens placering på modenhedsindekset blandt kommunerne med offentliggjort "
             "indeks (1 = højest); rangintervallet er 5.-95. percentil over bootstrap-gentrækninger "
             "af respondenterne inden for kommunen.",
-            "Ændring: forskellen i indeks til kommunens forrige bølge. Sikker ændring: 95 %-"
-            "konfidensintervallet for ændringen udelukker 0 (bølgerne behandlet som uafhængige "
-            "stikprøver).",
+            "Ændring: forskellen til kommunens forrige bølge, testet med Welchs t-test på "
+            "respondenternes scorer (bølgerne er uafhængige stikprøver; frihedsgrader efter "
+            "Satterthwaite), indekset med dets standardfejl efter delta-metoden. Har et tema fået "
+            "andre spørgsmål mellem de to bølger, vises ændringen på de spørgsmål, begge bølger "
+            "stillede, så en ændring aldrig kun er et skift af spørgsmål. Sikker ændring: p < "
+            "0,05 for den viste ændring. Er den ene bølges tal skjult, står der hvilken.",
             "Klynger: kommunerne grupperes på deres standardiserede temascorer med en gaussisk "
             "blandingsmodel. Der vælges kun typer (2 eller flere klynger), når blandingsmodellen "
             "beskriver data klart bedre end én samlet fordeling (BIC mindst 10 lavere); ellers er "

@@ -110,16 +110,24 @@ def themes_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
                     "Alfa, 95 %-KI til": cell(r.get("alpha_ci_hoej")),
                     "McDonalds omega": cell(r.get("omega")),
                     "Gns. korrelation mellem spørgsmål": cell(r.get("gns_inter_item_r")),
+                    "ICC(1)": cell(r.get("icc1")),
+                    "ICC(2): kommunegennemsnittenes pålidelighed": cell(r.get("icc2")),
+                    "Læsning": _icc_reading(r.get("icc2")),
                 }
             )
         frame = pd.DataFrame(rows)
         sheet.frame(
             frame,
-            dict.fromkeys(frame.columns[3:], "score") | {"Spørgsmål": "int", "Respondenter": "int"},
+            dict.fromkeys(frame.columns[3:], "score")
+            | {"Spørgsmål": "int", "Respondenter": "int", "Læsning": "wrap"},
         )
         sheet.lines(
             [
-                "Alfa og omega over 0,7 regnes normalt for tilstrækkeligt til at sammenligne grupper."
+                "Alfa og omega over 0,7 regnes normalt for tilstrækkeligt til at sammenligne grupper. "
+                "ICC(1) er den del af forskellene mellem respondenternes svar, der ligger mellem "
+                "kommunerne; ICC(2) er, hvor pålideligt kommunernes gennemsnit adskiller "
+                "kommunerne (Bliese 2000). Under 0,7 adskiller temaets kommunegennemsnit "
+                "kommunerne dårligt, og rang på temaet skal læses med forsigtighed."
             ],
             "note",
             width=8,
@@ -141,6 +149,18 @@ def themes_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
         sheet.frame(items, styles)
     sheet.finish()
     sheet.ws.set_column(0, 0, 34)
+
+
+#: Below this ICC(2) the municipal means of a theme separate municipalities poorly.
+ICC2_GOOD = 0.7
+
+
+def _icc_reading(value: Any) -> str | None:
+    if value is None or pd.isna(value):
+        return None
+    if value < ICC2_GOOD:
+        return "kommunerne adskilles dårligt: læs rang med forsigtighed"
+    return "kommunerne adskilles pålideligt"
 
 
 def _role_table(data: SummaryData, wave: int) -> pd.DataFrame | None:
