@@ -110,13 +110,14 @@ def overview_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
 
     _index_distribution_chart(book, sheet, data, wave, shown)
     # The same figures as in figurer/, drawn once for both.
-    for row, stem, scale in ((20, f"danmarkskort_indeks_{wave}", 0.55),
-                             (52, f"temafordeling_{wave}", 0.9)):  # fmt: skip
+    # Side by side under the chart, so that the sheet prints on one page.
+    for row, col, stem, scale in ((20, 6, f"danmarkskort_indeks_{wave}", 0.5),
+                                  (20, 13, f"temafordeling_{wave}", 0.62)):  # fmt: skip
         png = data.figure(stem)
         if png is not None:
             sheet.ws.insert_image(
                 row,
-                6,
+                col,
                 f"{stem}.png",
                 {"image_data": io.BytesIO(png), "x_scale": scale, "y_scale": scale,
                  "object_position": 3},
