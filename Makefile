@@ -48,7 +48,7 @@ run: $(KERNEL)
 		echo "Kører på DEMODATA i $(DEMO_RAW). Rigtige eksporter: slet mappen $(DEMO_RAW)" \
 			"og læg eksporterne i $(RAW_GIVEN)"; \
 	fi
-	$(BIN)/omstilling run --raw $(RAW) --out $(OUT)
+	$(BIN)/omstilling kør --raw $(RAW) --out $(OUT)
 
 test: $(KERNEL)
 	$(BIN)/python -m pytest -n 2 --dist loadfile

@@ -142,7 +142,7 @@ def _omstilling() -> list[str]:
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     # A fixed key: a benchmark never creates the user's key file, nor needs it.
-    env.setdefault("OMSTILLING_SALT", "benchmark-noegle-ikke-hemmelig")
+    env.setdefault("OMSTILLING_SALT", "benchmark-noegle-ikke-hemmelig-mindst-32-byte")
     env.setdefault("MPLBACKEND", "Agg")
     env["PYTHONUNBUFFERED"] = "1"
     return env

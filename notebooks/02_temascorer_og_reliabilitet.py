@@ -41,7 +41,7 @@ INDSTILLINGER = None
 
 # %%
 from omstilling_analysis import notebooks as nb  # noqa: E402
-from omstilling_analysis import reference, report, settings  # noqa: E402
+from omstilling_analysis import reference, settings  # noqa: E402
 from omstilling_analysis.plots import data_quality, reliability  # noqa: E402
 from omstilling_analysis.text import theme_names  # noqa: E402
 
@@ -51,8 +51,8 @@ indstillinger = settings.load_settings(INDSTILLINGER)
 resultat = nb.run_analysis(RAW, indstillinger)
 boelge = nb.choose_wave(resultat, BOELGE)
 # Det, der må offentliggøres (skjulte værdier fjernet), og alt, der er afledt af det:
-data = report.SummaryData(resultat.tables, resultat.manifest, indstillinger, resultat.extras)
-figurer = data.summary_figures()
+data = resultat.summary_data()
+figurer = data.figures
 
 # %% [markdown]
 # ## Modenhedsniveauerne
@@ -139,12 +139,12 @@ else:
     print("Der er kun én bølge i data: ingen udvikling at vise.")
 
 # %%
-sikre = data.changes[(data.changes["boelge"] == boelge) & data.changes["p"].notna()]
+aendringer = data.changes[(data.changes["boelge"] == boelge) & ~data.changes["skjult"]]
+sikre = aendringer[aendringer["sikker_aendring"].fillna(False).astype(bool)]
 print(
-    f"Bølge {boelge}: {int((sikre['p'] < 0.05).sum())} af {len(sikre)} kommuner med en "
-    "offentliggjort ændring har en statistisk sikker ændring i indekset "
-    f"({int(((sikre['p'] < 0.05) & (sikre['aendring'] > 0)).sum())} op, "
-    f"{int(((sikre['p'] < 0.05) & (sikre['aendring'] < 0)).sum())} ned)."
+    f"Bølge {boelge}: {len(sikre)} af {len(aendringer)} kommuner med en offentliggjort ændring "
+    "har en statistisk sikker ændring i indekset "
+    f"({int((sikre['aendring'] > 0).sum())} op, {int((sikre['aendring'] < 0).sum())} ned)."
 )
 
 # %% [markdown]

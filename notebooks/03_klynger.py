@@ -57,7 +57,10 @@ RAW = nb.ensure_raw_data(RAW)
 indstillinger = settings.load_settings(INDSTILLINGER, n_clusters=K, cluster_method=METODE)
 resultat = nb.run_analysis(RAW, indstillinger)
 boelge = nb.choose_wave(resultat, BOELGE)
-klynger = resultat.extras["cluster_result"]
+# Klyngeresultatet (valget af k) og de offentliggjorte profiler og medlemskaber (små tal skjult):
+klynger = resultat.clusters
+offentligt = resultat.published
+figurer = resultat.summary_data().figures
 kommunenavne = reference.municipalities().set_index("kommunekode")["kommune"]
 
 # %% [markdown]
@@ -72,6 +75,14 @@ kommunenavne = reference.municipalities().set_index("kommunekode")["kommune"]
 valg = klynger.chosen.assign(metode=klynger.chosen["metode"].map(clusters.METHOD_NAMES))
 nb.show(valg.drop(columns="begrundelse"))
 nb.show([f"**{r.boelge}:** {r.begrundelse}" for r in klynger.chosen.itertuples()])
+uden_typer = [int(r.boelge) for r in klynger.chosen.itertuples() if r.ingen_typer]
+if boelge in uden_typer:
+    print(
+        f"Bølge {boelge}: ingen tydelige typer. Kommunernes profiler ligger på én sammenhængende "
+        "fordeling uden adskilte grupper, så alle kommuner er i én gruppe. Profilerne nedenfor er "
+        "landets gennemsnit, ikke typer; at dele kommunerne i vilkårlige skiver ville vise "
+        "forskelle, som data ikke bærer. Vil I alligevel se en opdeling, kan I sætte K (klynge_k)."
+    )
 
 # %% [markdown]
 # Kurverne bag valget i bølgen. **Silhuetbredden** (højere er bedre) måler, hvor tydeligt
@@ -81,21 +92,21 @@ nb.show([f"**{r.boelge}:** {r.begrundelse}" for r in klynger.chosen.itertuples()
 # tilpasning mod dens antal parametre. Den stiplede linje er det valgte k.
 
 # %%
-nb.show(clusters.plot_k_selection(klynger.selection, boelge, klynger.chosen))
+nb.show(figurer[f"klynger_valg_af_k_{boelge}"]())
 
 # %% [markdown]
 # ## Klyngernes profiler
 #
 # Hver række i varmekortet er en klynge (nummer, navn og antal kommuner); farven er klyngens
 # gennemsnitlige afstand fra bølgens gennemsnit på temaet i standardafvigelser (blå: stærkere,
-# rød: svagere), og tallet i feltet er gennemsnittet på skalaen 1-5. En klynge markeret
+# orange: svagere; samme farver som i regnearkene og på kortene), og tallet i feltet er gennemsnittet på skalaen 1-5. En klynge markeret
 # *(ustabil)* genfindes dårligt i bootstrap og bør ikke bruges som selvstændig type.
 
 # %%
-nb.show(clusters.plot_profile_heatmap(klynger.profiles, boelge))
+nb.show(figurer[f"klynger_profil_{boelge}"]())
 
 # %%
-profiler = klynger.profiles[klynger.profiles["boelge"] == boelge]
+profiler = offentligt.wave_profiles(boelge)
 nb.show(
     profiler[
         ["klynge", "klyngenavn", "antal_kommuner", *reference.theme_codes(), "modenhedsindeks"]
@@ -113,10 +124,7 @@ nb.show(
 # seks dimensioner, så to klynger kan overlappe her uden at gøre det i virkeligheden.
 
 # %%
-kort = clusters.plot_pca_map(
-    resultat["kommunescorer.parquet"], klynger.assignments, boelge, indstillinger
-)
-nb.show(kort)
+nb.show(figurer[f"klynger_pca_{boelge}"]())
 
 # %% [markdown]
 # ## Hvilke kommuner er i hvilken klynge?
@@ -125,7 +133,7 @@ nb.show(kort)
 # 1 er den et sikkert medlem, omkring 0,5 eller derunder ligger den på grænsen til en anden type.
 
 # %%
-medlemmer = klynger.assignments[klynger.assignments["boelge"] == boelge].copy()
+medlemmer = offentligt.wave_clusters(boelge).copy()
 medlemmer["kommune"] = medlemmer["kommunekode"].map(kommunenavne)
 klyngede = medlemmer.dropna(subset=["klynge"])
 nb.show(
@@ -161,10 +169,10 @@ if len(uden):
 # ny type kan dukke op med et nyt nummer.
 
 # %%
-boelger = sorted(int(b) for b in klynger.assignments["boelge"].unique())
+boelger = offentligt.waves
 tidligere = [b for b in boelger if b < boelge]
 if tidligere:
-    forrige = klynger.assignments[klynger.assignments["boelge"] == tidligere[-1]]
+    forrige = offentligt.wave_clusters(tidligere[-1])
     par = medlemmer.merge(forrige, on="kommunekode", suffixes=("", "_forrige"))
     par = par.dropna(subset=["klynge", "klynge_forrige"])
     nb.show(

@@ -39,7 +39,8 @@
 # - **95 %-konfidensintervallet** (`ci_lav`–`ci_hoej`) rummer de værdier, data er forenelige
 #   med. Krydser det 0, kan vi ikke sige, om sammenhængen er positiv eller negativ.
 # - **`p_justeret`** er korrigeret for, at der testes mange sammenhænge på én gang
-#   (Benjamini-Hochberg over hele kørslen). Et *fund* kræver justeret p < 0,05.
+#   (Benjamini-Hochberg inden for hver bølge og inden for den samlede model, så en ny bølge
+#   ikke ændrer de tidligere bølgers fund). Et *fund* kræver justeret p < 0,05.
 # - Det er **sammenhænge** i observationsdata, ikke påviste årsager: kommuner, der vurderer sig
 #   selv højt, kan adskille sig på meget andet end temaet.
 
@@ -50,8 +51,9 @@ BOELGE = None
 INDSTILLINGER = None
 
 # %%
-from omstilling_analysis import effects, settings  # noqa: E402
+from omstilling_analysis import effects, publish, settings  # noqa: E402
 from omstilling_analysis import notebooks as nb  # noqa: E402
+from omstilling_analysis.plots import effects as effect_plots  # noqa: E402
 from omstilling_analysis.text import theme_names  # noqa: E402
 
 # %%
@@ -59,7 +61,7 @@ RAW = nb.ensure_raw_data(RAW)
 indstillinger = settings.load_settings(INDSTILLINGER)
 resultat = nb.run_analysis(RAW, indstillinger)
 boelge = nb.choose_wave(resultat, BOELGE)
-effekt = resultat.extras.get("effects_result")
+effekt = resultat.effects
 if effekt is None:
     print(
         "Der er ingen effektanalyse: rådatamappen har ingen udfaldsfiler "
@@ -105,9 +107,10 @@ if effekt is not None:
 
 # %%
 if effekt is not None:
+    figurer = resultat.summary_data().figures
     for udfald in effects.OUTCOMES:
-        if (tabel["udfald"] == udfald).any():
-            nb.show(effects.plot_coefficients(tabel, udfald))
+        if f"koefficienter_{udfald}" in figurer:
+            nb.show(figurer[f"koefficienter_{udfald}"]())
 
 # %% [markdown]
 # ### Fundene i bølgen og samlet
@@ -118,7 +121,8 @@ if effekt is not None:
 
 # %%
 if effekt is not None:
-    fund = tabel[tabel["boelge"].isin([str(boelge), effects.POOLED]) & (tabel["p_justeret"] < 0.05)]
+    i_boelgen_og_samlet = resultat.published.wave_effects(boelge)
+    fund = i_boelgen_og_samlet[i_boelgen_og_samlet["p_justeret"] < publish.SIGNIFICANCE_LEVEL]
     nb.show(
         fund.assign(
             udfald=fund["udfald"].map(effects.OUTCOME_LABELS),
@@ -141,15 +145,15 @@ if effekt is not None:
 
 # %%
 if effekt is not None:
-    i_boelgen = tabel[tabel["boelge"] == str(boelge)]
+    i_boelgen = tabel[effects.wave_key(tabel) == str(boelge)]
     staerkeste = effects.strongest_links(i_boelgen, count=2)
     if staerkeste.empty:
         print(f"Ingen fund i bølge {boelge}: viser de stærkeste fund i hele kørslen i stedet.")
         staerkeste = effects.strongest_links(tabel, count=2)
     for link in staerkeste.itertuples(index=False):
         nb.show(
-            effects.plot_partial_dependence(
-                effekt.linked, tabel, str(link.udfald), str(link.tema), boelge=str(link.boelge)
+            effect_plots.plot_partial_dependence(
+                effekt.linked, tabel, str(link.udfald), str(link.tema), boelge=link.boelge
             )
         )
 

@@ -16,16 +16,19 @@
 # %% [markdown]
 # # 05 · Eksport til videncentret
 #
-# Det sidste trin samler analysen i de filer, der sendes videre:
+# Det sidste trin samler analysen i de filer, der sendes videre. Alt, hvad der må forlade KL,
+# ligger i **`OUT/til_videncenter/`** og intet andet:
 #
 # - **`opsummering_<bølge>.xlsx`** til KL's videncenter: nøgletal, alle 98 kommuner, temaerne,
 #   klyngerne, effekterne, datakvaliteten og metoden, med diagrammer;
-# - **`rapport_<kode>_<bølge>.xlsx`**: et tilbagemeldingsark til én kommune (det samme, som
-#   kommandoen `omstilling rapport` laver).
+# - **`figurer/`**: figurerne som PNG;
+# - de offentliggjorte tabeller som CSV (semikolon og decimalkomma, så en dansk Excel åbner dem).
 #
-# Notebooken skriver de to filer for den valgte bølge til mappen `OUT` og viser, hvad der står i
-# dem. Filerne er de samme, som `omstilling run` og `omstilling rapport` skriver med de samme data
-# og indstillinger; en fil af samme navn i `OUT` bliver overskrevet.
+# Resten af `OUT` er analytikerens interne tabeller (pseudonymiserede data på respondentniveau,
+# fx `besvarelser.parquet`); de bliver hos KL. Notebooken skriver hele `OUT` præcis som
+# `omstilling kør` gør (den gamle kørsel erstattes samlet), og laver derefter et
+# tilbagemeldingsark til én kommune (`rapport_<kode>_<bølge>.xlsx`, som `omstilling rapport`)
+# i mappen `TILBAGEMELDINGER`.
 #
 # Reglerne gælder også her: intet tal hviler på færre end tre respondenter (cellen viser
 # *færre end 3 besvarelser*), ingen navne, e-mails eller fritekst er nogensinde læst ind, og tekst
@@ -34,6 +37,7 @@
 # %% tags=["parameters"]
 RAW = "../data/raw"
 OUT = "../data/processed"
+TILBAGEMELDINGER = "../data/tilbagemeldinger"
 BOELGE = None
 INDSTILLINGER = None
 KOMMUNE = "751"
@@ -41,8 +45,9 @@ KOMMUNE = "751"
 # %%
 from pathlib import Path  # noqa: E402
 
-from omstilling_analysis import feedback, report, settings  # noqa: E402
 from omstilling_analysis import notebooks as nb  # noqa: E402
+from omstilling_analysis import pipeline, settings  # noqa: E402
+from omstilling_analysis.report import feedback  # noqa: E402
 
 # %%
 RAW = nb.ensure_raw_data(RAW)
@@ -50,12 +55,13 @@ indstillinger = settings.load_settings(INDSTILLINGER)
 resultat = nb.run_analysis(RAW, indstillinger)
 boelge = nb.choose_wave(resultat, BOELGE)
 OUT = Path(OUT).resolve()
-data = report.SummaryData(resultat.tables, resultat.manifest, indstillinger, resultat.extras)
+data = resultat.summary_data()
 
 # %% [markdown]
 # ## Excel-opsummeringen
 #
-# `report.write_summary` skriver arbejdsbogen for bølgen. Den har syv ark:
+# `pipeline.write_outputs` skriver hele kørslen til `OUT`, med `til_videncenter/`. Arbejdsbogen
+# for bølgen har syv ark:
 #
 # | ark | indhold |
 # |---|---|
@@ -68,8 +74,13 @@ data = report.SummaryData(resultat.tables, resultat.manifest, indstillinger, res
 # | *Metode* | regler, indstillinger, versioner og inputfilernes kontrolsummer |
 
 # %%
-opsummering = report.write_summary(OUT / f"opsummering_{boelge}.xlsx", data, boelge)
-print(f"Skrev {opsummering}")
+pipeline.write_outputs(resultat, OUT)
+videncenter = OUT / "til_videncenter"
+print(f"Send mappen {videncenter.name}/ (i {OUT.name}/). Den indeholder:")
+nb.show(
+    sorted(p.relative_to(videncenter).as_posix() for p in videncenter.rglob("*") if p.is_file())
+)
+opsummering = videncenter / f"opsummering_{boelge}.xlsx"
 nb.show(nb.workbook_overview(opsummering))
 
 # %% [markdown]
@@ -102,12 +113,11 @@ nb.show(nb.read_sheet(opsummering, "Datakvalitet", rows=30))
 # %% [markdown]
 # ### Figurerne
 #
-# Opsummeringens figurer for bølgen, som `omstilling run` også gemmer som PNG i
-# `figurer/`. De er tegnet af offentliggjorte værdier alene: en kommune eller et tema med færre
+# Opsummeringens figurer for bølgen, som også ligger som PNG i `til_videncenter/figurer/`. De er tegnet af offentliggjorte værdier alene: en kommune eller et tema med færre
 # end tre respondenter er ikke med.
 
 # %%
-figurer = data.summary_figures()
+figurer = data.figures
 nb.show(figurer[f"modenhedsniveauer_{boelge}"]())
 if f"klyngeprofiler_{boelge}" in figurer:
     nb.show(figurer[f"klyngeprofiler_{boelge}"]())
@@ -119,6 +129,7 @@ if f"klyngeprofiler_{boelge}" in figurer:
 #
 # ```sh
 # omstilling rapport --kommune 751 --boelge 2024 --resultater data/processed
+# omstilling rapport --alle --boelge 2024 --resultater data/processed --out data/tilbagemeldinger
 # ```
 #
 # laver et tilbagemeldingsark til én kommune ud fra resultaterne af `omstilling run`. Her laves
@@ -135,13 +146,14 @@ if f"klyngeprofiler_{boelge}" in figurer:
 
 # %%
 kode = feedback.resolve(KOMMUNE)
-rapport = feedback.municipality_workbook(
-    resultat.tables,
-    kode,
-    boelge,
-    OUT / f"rapport_{kode}_{boelge}.xlsx",
-    settings=indstillinger,
-    manifest=resultat.manifest,
+grund = feedback.why_not_published(data, kode, boelge)
+if grund is not None:
+    print(
+        f"Kommune {kode} får intet tilbagemeldingsark for {boelge}: {grund}. Vælg en anden KOMMUNE."
+    )
+    kode = int(data.published.shown(boelge)["kommunekode"].iloc[0])
+rapport = feedback.feedback_workbook(
+    data, kode, boelge, Path(TILBAGEMELDINGER) / f"rapport_{kode}_{boelge}.xlsx"
 )
 print(f"Skrev {rapport}")
 nb.show(nb.workbook_overview(rapport))
@@ -167,4 +179,5 @@ nb.show(nb.read_sheet(rapport, "Potentiale", rows=20))
 # - Kontrollér på arket *Datakvalitet*, at ingen kilde har mistet uventet mange rækker.
 # - Kontrollér på arket *Metode*, at indstillingerne er dem, I har aftalt, og at alle
 #   inputfiler er med.
-# - Send kun filerne fra `OUT`; rådata og `besvarelser.parquet` bliver hos KL.
+# - Send kun mappen `OUT/til_videncenter/`; rådata og resten af `OUT` (fx
+#   `besvarelser.parquet`) bliver hos KL.

@@ -10,6 +10,12 @@
   in: the latest ``closetim`` counts, ties go to the first in reading order), ``ukendt kommune``.
 - A bad cell (a code without a label, an unknown label text) becomes missing and is listed in
   the data-quality table; it does not by itself drop the row.
+- Only the instrument's vocabulary is published: a role is one of :data:`roles.ROLES` (typed
+  variants and synonyms accepted, anything else :data:`roles.UNKNOWN_ROLE`), the data-quality table
+  shows a cell only when it is a plausible code or label (:func:`privacy.safe_cell_value`) and
+  a header only when it cannot be personal (:func:`privacy.safe_header`).
+- A code that ``Labels`` gives two different texts means neither: its cells become missing and
+  are listed (``kode uden label``), and the variable gets a row saying why.
 
 All steps are vectorised over respondents: per column, never per row.
 """
@@ -30,10 +36,36 @@ from omstilling_analysis.load import (
     OwnSheet,
     RawDataError,
     SurveyXactExport,
-    _code_text,
+    code_text,
     wave_from_name,
 )
+from omstilling_analysis.privacy import WITHHELD, safe_cell_value, safe_header
+from omstilling_analysis.roles import UNKNOWN_ROLE, canonical_role
 from omstilling_analysis.settings import Settings
+from omstilling_analysis.timestamps import parse_timestamps
+
+__all__ = [
+    "DONT_KNOW_PREFIX",
+    "LEFT_OUT_COLUMNS",
+    "QUALITY_COLUMNS",
+    "REASONS",
+    "CleanSource",
+    "assign_fates",
+    "classify_labels",
+    "clean_own_sheet",
+    "clean_surveyxact",
+    "decode_coded_item",
+    "decode_items",
+    "decode_label_item",
+    "dont_know_mask",
+    "empty_problems",
+    "labels_by_variable",
+    "map_items",
+    "match_item_text",
+    "min_answers",
+    "response_columns",
+    "responses_and_left_out",
+]
 
 #: Candidate columns holding where an item was answered Ved ikke (split off before output).
 DONT_KNOW_PREFIX = "_vi_"
@@ -135,15 +167,40 @@ def map_items(
 
 
 def _problem_rows(source: str, rows: np.ndarray, variable: str, values, problem) -> pd.DataFrame:
+    """Data-quality rows; the values pass :func:`privacy.safe_cell_value` (an allow-list)."""
+    shown = [safe_cell_value(v) for v in np.asarray(values, dtype=object).ravel()]
     return pd.DataFrame(
         {
             "kilde": source,
             "kilde_raekke": rows.astype("int64"),
             "variabel": variable,
-            "vaerdi": values,
+            "vaerdi": shown if len(shown) == len(rows) else shown * len(rows),
             "problem": problem,
         }
     )
+
+
+def _notes_rows(source: str, notes: list[tuple[int, str, str]]) -> list[pd.DataFrame]:
+    """The problems the loader found (cells without a header) as data-quality rows."""
+    if not notes:
+        return []
+    rows, variables, problems = zip(*notes, strict=True)
+    return [
+        pd.DataFrame(
+            {
+                "kilde": source,
+                "kilde_raekke": np.array(rows, dtype="int64"),
+                "variabel": list(variables),
+                "vaerdi": "",
+                "problem": list(problems),
+            }
+        )
+    ]
+
+
+def _column_name(column: object, position: int) -> str:
+    """What the data-quality table calls a column: its header if that cannot be personal."""
+    return safe_header(column) or f"kolonne {position}"
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -171,13 +228,13 @@ def _as_text(values: pd.Series) -> pd.Series:
         # Each distinct value once. No booleans here, which would share a slot with 1 and 0;
         # missing cells (of whatever kind) go value by value as before.
         codes, uniques = pd.factorize(values)
-        text = np.array([_code_text(u) for u in uniques] + [""], dtype=object)
+        text = np.array([code_text(u) for u in uniques] + [""], dtype=object)
         result = text[codes]
         missing = codes < 0
         if missing.any():
-            result[missing] = [_code_text(v) for v in values.to_numpy()[missing]]
+            result[missing] = [code_text(v) for v in values.to_numpy()[missing]]
         return pd.Series(result, index=values.index, dtype=object)
-    return values.map(_code_text).astype(object)
+    return values.map(code_text).astype(object)
 
 
 def _map_text(texts: pd.Series, func) -> pd.Series:
@@ -285,53 +342,8 @@ def _wave_of(source: str, dates: list[pd.Series]) -> int:
     return wave
 
 
-def parse_timestamps(values: pd.Series) -> pd.Series:
-    """Timestamps as SurveyXact writes them: text, datetime cells or Excel serial day numbers."""
-    numeric = pd.to_numeric(values, errors="coerce")
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    serial = numeric.notna() & (numeric > 1000) & (numeric < 100000)
-    if serial.any():
-        result[serial] = pd.Timestamp("1899-12-30") + pd.to_timedelta(numeric[serial], unit="D")
-    rest = values[~serial & values.notna()]
-    if len(rest):
-        parsed = pd.to_datetime(rest.astype(str), errors="coerce", format="ISO8601")
-        retry = parsed.isna()
-        # Day-first text in a few fixed layouts is read by format (vectorised) before the rest
-        # goes to the value-by-value parser (some 50 µs a value: minutes for a national export).
-        for layout, pattern in _DAY_FIRST:
-            if not retry.any():
-                break
-            text = rest[retry].astype(str)
-            fits = text.str.fullmatch(pattern).to_numpy(dtype=bool)
-            if fits.any():
-                fitting = text[fits]
-                parsed[fitting.index] = pd.to_datetime(fitting, errors="coerce", format=layout)
-                retry = parsed.isna()
-        if retry.any():
-            parsed[retry] = pd.to_datetime(
-                rest[retry].astype(str), errors="coerce", format="mixed", dayfirst=True
-            )
-        result[rest.index] = parsed.astype("datetime64[ns]")
-    return result
-
-
-#: Day-first timestamp layouts read by format, each with the text it accepts (seconds below
-#: 60): for such text the general day-first parser gives the same time, only slower.
-_DAY_FIRST = tuple(
-    (
-        f"%d{sep}%m{sep}%Y{layout}",
-        rf"\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}\d{{4}}{pattern}",
-    )
-    for sep in ("-", ".", "/")
-    for layout, pattern in (
-        (" %H:%M:%S", r" \d{1,2}:\d{2}:[0-5]\d"),
-        (" %H:%M", r" \d{1,2}:\d{2}"),
-        ("", ""),
-    )
-)
-
-
-def _empty_problems() -> pd.DataFrame:
+def empty_problems() -> pd.DataFrame:
+    """A data-quality table without rows, with its columns and types."""
     return pd.DataFrame(
         {c: pd.Series(dtype="int64" if c == "kilde_raekke" else object) for c in QUALITY_COLUMNS}
     )
@@ -392,35 +404,52 @@ def clean_surveyxact(export: SurveyXactExport) -> CleanSource:
     if not mapping:
         raise RawDataError(source, "ingen variable kunne knyttes til spørgeskemaets spørgsmål")
 
-    labels_by_variable: dict[str, dict[str, str]] = {}
-    for variable, value, label in export.labels.itertuples(index=False):
-        labels_by_variable.setdefault(variable.lower(), {}).setdefault(value, label)
+    labels, conflicts = labels_by_variable(export.labels)
+    problems = _notes_rows(source, export.notes)
+    for variable, code in conflicts:
+        column = next((c for c in dataset.columns if c.strip().lower() == variable), variable)
+        problems.append(
+            _problem_rows(
+                source,
+                np.array([1]),
+                _column_name(column, list(dataset.columns).index(column) + 1)
+                if column in dataset.columns
+                else (safe_header(variable) or "Labels"),
+                [code],
+                "koden har to forskellige tekster i Labels: cellerne med koden er sat til manglende",
+            )
+        )
 
     rows = np.arange(2, n + 2)
-    item_values, dont_know, problems = decode_items(
+    item_values, dont_know, item_problems = decode_items(
         source,
         wave,
         mapping,
         decode=lambda column: decode_coded_item(
-            dataset[column], labels_by_variable.get(column.strip().lower(), {})
+            dataset[column], labels.get(column.strip().lower(), {})
         ),
         bad_cells=lambda column, bad: _as_text(dataset[column][bad]).to_numpy(),
-        variable_name=lambda column, item: column,
+        variable_name=lambda column, item: _column_name(
+            column, list(dataset.columns).index(column) + 1
+        ),
     )
+    problems.extend(item_problems)
     for column in unmapped:
         problems.append(
             _problem_rows(
-                source, np.array([1]), column, [""], "variablen kunne ikke knyttes til et spørgsmål"
+                source,
+                np.array([1]),
+                _column_name(column, list(dataset.columns).index(column) + 1),
+                [""],
+                _unmapped_problem(column, mapping),
             )
         )
 
-    municipality_codes = _decode_names(
-        dataset[lower["kommune"]], labels_by_variable.get("kommune", {})
-    )
+    municipality_codes = _decode_names(dataset[lower["kommune"]], labels.get("kommune", {}))
     if "rolle" in lower:
         roles, role_problems = _decode_role(
             dataset[lower["rolle"]],
-            labels_by_variable.get("rolle", {}),
+            labels.get("rolle", {}),
             source,
             rows,
             lower["rolle"],
@@ -445,11 +474,45 @@ def clean_surveyxact(export: SurveyXactExport) -> CleanSource:
         export.dialect,
         wave,
         candidates,
-        pd.concat(problems, ignore_index=True) if problems else _empty_problems(),
+        pd.concat(problems, ignore_index=True) if problems else empty_problems(),
         mapping,
-        unmapped,
+        [_column_name(c, list(dataset.columns).index(c) + 1) for c in unmapped],
         export.dropped_columns,
     )
+
+
+def labels_by_variable(
+    labels: pd.DataFrame,
+) -> tuple[dict[str, dict[str, str]], list[tuple[str, str]]]:
+    """``Labels`` as variable (lower case) → code → text, and the (variable, code) pairs that
+    carry two different texts (compared as :func:`reference.normalise_label` does): those
+    codes are left out of the mapping, so that their cells are not guessed.
+
+    >>> table = pd.DataFrame({"variable": ["bor_01", "bor_01", "bor_01"], "value": ["1", "1", "2"],
+    ...                       "label": ["Helt enig", "Helt uenig", "Ved ikke"]})
+    >>> labels_by_variable(table)
+    ({'bor_01': {'2': 'Ved ikke'}}, [('bor_01', '1')])
+    """
+    mapping: dict[str, dict[str, str]] = {}
+    conflicts: list[tuple[str, str]] = []
+    for variable, value, label in labels.itertuples(index=False):
+        codes = mapping.setdefault(str(variable).strip().lower(), {})
+        if value not in codes:
+            codes[value] = label
+        elif reference.normalise_label(codes[value]) != reference.normalise_label(label):
+            pair = (str(variable).strip().lower(), value)
+            if pair not in conflicts:
+                conflicts.append(pair)
+    for variable, value in conflicts:
+        mapping[variable].pop(value, None)
+    return mapping, conflicts
+
+
+def _unmapped_problem(column: object, mapping: dict[str, str]) -> str:
+    item = str(column).strip().upper()
+    if item in mapping.values() or match_item_text(column) in mapping.values():
+        return "spørgsmålet står også i en anden kolonne: denne kolonne er ikke læst"
+    return "kolonnen kunne ikke knyttes til et spørgsmål"
 
 
 def decode_items(
@@ -511,19 +574,39 @@ def _decode_names(values: pd.Series, labels: dict[str, str]) -> pd.Series:
 
 
 def _decode_role(values, labels, source, rows, column) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """Role codes (or texts) → the instrument's roles; a code without a label becomes missing,
+    a text that is no role :data:`UNKNOWN_ROLE`; both are listed, the text withheld."""
     codes = _as_text(values)
     roles = _map_text(
         codes,
-        lambda c: labels[c].strip() if c in labels else (c if c and not c.isdigit() else None),
+        lambda c: (
+            canonical_role(labels[c])
+            if c in labels
+            else (canonical_role(c) if c and not c.isdigit() else None)
+        ),
     )
-    missing_label = (codes != "") & roles.isna()
+    return roles, _role_problems(source, rows, column, codes, roles)
+
+
+def _role_problems(source, rows, column, codes, roles) -> list[pd.DataFrame]:
     problems = []
+    missing_label = ((codes != "") & roles.isna()).to_numpy()
     if missing_label.any():
-        mask = missing_label.to_numpy()
         problems.append(
-            _problem_rows(source, rows[mask], column, codes[mask].to_numpy(), "kode uden label")
-        )
-    return roles, problems
+            _problem_rows(
+                source, rows[missing_label], column, codes[missing_label].to_numpy(),
+                "kode uden label",
+            )
+        )  # fmt: skip
+    unknown = (roles == UNKNOWN_ROLE).to_numpy()
+    if unknown.any():
+        problems.append(
+            _problem_rows(
+                source, rows[unknown], column, [WITHHELD] * int(unknown.sum()),
+                "ukendt rolle: rollen er ikke en af spørgeskemaets",
+            )
+        )  # fmt: skip
+    return problems
 
 
 def clean_own_sheet(sheet: OwnSheet) -> CleanSource:
@@ -542,35 +625,37 @@ def clean_own_sheet(sheet: OwnSheet) -> CleanSource:
     mapping, unmapped = map_items([str(c) for c in item_columns], None)
     if not mapping:
         raise RawDataError(source, "ingen kolonner kunne knyttes til spørgeskemaets spørgsmål")
+    positions = sheet.positions or {str(c): i for i, c in enumerate(table.columns, start=1)}
+    problems = _notes_rows(source, sheet.notes)
     # Own sheets' headers may be whole item texts: problems name the item code instead.
-    item_values, dont_know, problems = decode_items(
+    item_values, dont_know, item_problems = decode_items(
         source,
         wave,
         mapping,
         decode=lambda column: decode_label_item(table[column]),
-        bad_cells=lambda column, bad: table[column][bad].astype(str).to_numpy(),
+        bad_cells=lambda column, bad: table[column][bad].to_numpy(dtype=object),
         variable_name=lambda column, item: item,
     )
+    problems.extend(item_problems)
     for column in unmapped:
-        # Headers name the column to fix; a long one is cut so that no free text is copied.
-        header = str(column).strip()
+        # A header is named only when it cannot be personal, else by its position.
         problems.append(
             _problem_rows(
                 source,
                 np.array([1]),
-                header if len(header) <= 60 else header[:57] + "...",
+                _column_name(column, positions.get(str(column), 0)),
                 [""],
-                "kolonnen kunne ikke knyttes til et spørgsmål",
+                _unmapped_problem(column, mapping),
             )
         )
     municipality_codes = reference.resolve_municipalities(table[lower["kommune"]])
-    roles = (
-        table[lower["rolle"]].map(
-            lambda v: str(v).strip() if v is not None and str(v).strip() else None
-        )
-        if "rolle" in lower
-        else pd.Series([None] * n, dtype=object)
-    )
+    rows = np.arange(2, n + 2)
+    if "rolle" in lower:
+        typed = table[lower["rolle"]].reset_index(drop=True)
+        roles = _map_text(_as_text(typed), canonical_role)
+        problems.extend(_role_problems(source, rows, "Rolle", _as_text(typed), roles))
+    else:
+        roles = pd.Series([None] * n, dtype=object)
     ids = (
         _as_text(table[id_columns[0]]).replace("", None)
         if id_columns
@@ -586,9 +671,9 @@ def clean_own_sheet(sheet: OwnSheet) -> CleanSource:
         sheet.dialect,
         wave,
         candidates,
-        pd.concat(problems, ignore_index=True) if problems else _empty_problems(),
+        pd.concat(problems, ignore_index=True) if problems else empty_problems(),
         mapping,
-        [str(c) for c in unmapped],
+        [_column_name(c, positions.get(str(c), 0)) for c in unmapped],
         sheet.dropped_columns,
     )
 

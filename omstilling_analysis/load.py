@@ -16,20 +16,67 @@ Personal data is dropped while reading: the columns ``email``, ``name`` and the 
 data frame of this package. ``.xlsx`` files are read with python-calamine (Rust), CSV files with
 pyarrow's multi-threaded reader: both several times faster than openpyxl / the csv module.
 
-Every problem that makes a file unusable raises :class:`RawDataError` with a one-line Danish
-message that names the file.
+Every row of a file is kept where a person sees it: ``kilde_raekke`` = header row 1, first data
+row 2, blank and whitespace-only lines included (they hold no answer and are left out as
+``ikke besvaret``), in CSV exactly as in ``.xlsx``. A quoted CSV value that spans lines is one
+row, as a spreadsheet shows it; every line of a CSV file counts, while a spreadsheet stores no
+trailing empty rows (so none are counted). A file that cannot be used raises
+:class:`RawDataError` with a one-line Danish message that names the file, the row or column
+and the kind of problem, never a cell's content. What is wrong in a usable file (cells without
+a header) is kept in the source's ``notes`` for the data-quality table.
+
+Encodings, CSV records, header checks and the size bound of an ``.xlsx`` are in
+:mod:`omstilling_analysis.rawfiles`.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from omstilling_analysis.privacy import safe_header, strip_control
+from omstilling_analysis.rawfiles import (
+    DIALECTS,
+    NO_HEADER,
+    PERSONAL,
+    RawDataError,
+    check_headers,
+    check_xlsx_size,
+    dialect_name,
+    first_line,
+    is_blank,
+    read_csv_table,
+    read_small_csv,
+    sniff_csv,
+)
+
+__all__ = [
+    "DIALECTS",
+    "METADATA",
+    "OUTCOME_COLUMNS",
+    "PERSONAL",
+    "IgnoredFile",
+    "OutcomeFile",
+    "OwnSheet",
+    "RawDataError",
+    "RawSource",
+    "SurveyXactExport",
+    "check_headers",
+    "check_xlsx_size",
+    "code_text",
+    "is_csv_export",
+    "list_raw_entries",
+    "read_csv_table",
+    "read_source",
+    "read_surveyxact_csv",
+    "sniff_csv",
+    "wave_from_name",
+]
 
 #: Metadata variables of a SurveyXact export (contract §2).
 METADATA = frozenset(
@@ -45,9 +92,6 @@ METADATA = frozenset(
         "kommenta",
     }
 )
-#: Personal data and free text: never read into a frame.
-PERSONAL = frozenset({"email", "name", "kommenta"})
-_STATUS = re.compile(r"^stato_\d+$")
 _DATASET_SHEET = re.compile(r"^dataset(\(\d+\))?$", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
@@ -61,36 +105,15 @@ OUTCOME_COLUMNS = (
     "digital_selvbetjening_pct",
 )
 
-#: Dialects of shape B by (encoding, delimiter), with the Danish name ``validate`` shows.
-DIALECTS = {
-    ("cp1252", ";"): "semikolon, Windows-1252",
-    ("cp1252", ","): "komma, Windows-1252",
-    ("utf-16", "\t"): "tabulator, UTF-16 med BOM",
-    ("utf-8", ";"): "semikolon, UTF-8",
-    ("utf-8", ","): "komma, UTF-8",
-    ("utf-8", "\t"): "tabulator, UTF-8",
-    ("cp1252", "\t"): "tabulator, Windows-1252",
-    ("utf-16", ";"): "semikolon, UTF-16",
-    ("utf-16", ","): "komma, UTF-16",
-}
-
-
-class RawDataError(Exception):
-    """A raw file that cannot be used. ``str(error)`` is one Danish line naming the file."""
-
-    def __init__(self, source: str | Path, problem: str):
-        self.source = Path(source).name
-        self.problem = problem
-        super().__init__(f"{self.source}: {problem}")
-
 
 @dataclass
 class SurveyXactExport:
     """The three tables of a SurveyXact export (shape A or B), personal columns removed.
 
     ``dataset`` holds the raw cells as read (codes as numbers or text, blanks as missing),
-    in file order; ``labels`` has columns ``variable, value, label``; ``structure`` has the
-    contract's header. ``rows`` is the dataset's row numbers as a person sees them.
+    one row per raw row in file order (row ``i`` is ``kilde_raekke`` ``i + 2``); ``labels`` has
+    columns ``variable, value, label``; ``structure`` has the contract's header. ``notes`` are
+    problems found while reading, as ``(kilde_raekke, variabel, problem)``.
     """
 
     source: str
@@ -101,6 +124,7 @@ class SurveyXactExport:
     labels: pd.DataFrame
     structure: pd.DataFrame
     dropped_columns: list[str] = field(default_factory=list)
+    notes: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +136,9 @@ class OwnSheet:
     dialect: str
     table: pd.DataFrame
     dropped_columns: list[str] = field(default_factory=list)
+    notes: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Column → its position in the file (from 1).
+    positions: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -145,14 +172,21 @@ def list_raw_entries(raw_dir: str | Path) -> tuple[list[Path], list[IgnoredFile]
     if not raw.is_dir():
         raise RawDataError(raw, "mappen findes ikke")
     data, ignored = [], []
-    for entry in sorted(raw.iterdir(), key=lambda p: p.name):
-        name = entry.name
+    try:
+        children = sorted(raw.iterdir(), key=lambda p: p.name)
+    except OSError:
+        raise RawDataError(raw, "mappen kan ikke læses (ingen adgang)") from None
+    for entry in children:
+        name = strip_control(entry.name)
         if name.startswith(".") or name.startswith("~$") or name.lower().startswith("readme"):
             ignored.append(IgnoredFile(name, entry, "skjult fil eller README"))
         elif entry.is_dir():
-            if any(child.name.lower() == "dataset.csv" for child in entry.iterdir()):
-                data.append(entry)
-            elif any(child.suffix.lower() == ".csv" for child in entry.iterdir()):
+            try:
+                inside = list(entry.iterdir())
+            except OSError:
+                data.append(entry)  # read_source names the problem
+                continue
+            if any(child.suffix.lower() == ".csv" for child in inside):
                 # A folder of CSV files without dataset.csv is a broken CSV export.
                 data.append(entry)
             else:
@@ -164,6 +198,15 @@ def list_raw_entries(raw_dir: str | Path) -> tuple[list[Path], list[IgnoredFile]
     return data, ignored
 
 
+def is_csv_export(path: str | Path) -> bool:
+    """Whether ``path`` is a SurveyXact CSV export's folder (it holds ``dataset.csv``)."""
+    path = Path(path)
+    try:
+        return path.is_dir() and any(c.name.lower() == "dataset.csv" for c in path.iterdir())
+    except OSError:
+        return False
+
+
 def wave_from_name(name: str) -> int | None:
     """The four-digit year in a file name (``selvevaluering_2022`` → 2022), if exactly one."""
     years = {int(y) for y in _YEAR.findall(name)}
@@ -173,44 +216,78 @@ def wave_from_name(name: str) -> int | None:
 def read_source(path: str | Path) -> RawSource:
     """Read one raw entry (a file, or a CSV export's folder) into its shape's tables."""
     path = Path(path)
-    if path.is_dir():
-        return read_surveyxact_csv(path)
-    if not path.exists():
-        raise RawDataError(path, "filen findes ikke")
-    if path.stat().st_size == 0:
-        raise RawDataError(path, "filen er tom")
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        return _read_xlsx(path)
-    if path.suffix.lower() == ".csv":
-        return _read_flat_csv(path)
+    if strip_control(path.name) != path.name:
+        raise RawDataError(path, "filnavnet indeholder styretegn: omdøb filen")
+    try:
+        if path.is_dir():
+            return read_surveyxact_csv(path)
+        if not path.exists():
+            raise RawDataError(path, "filen findes ikke")
+        if path.stat().st_size == 0:
+            raise RawDataError(path, "filen er tom")
+        if path.suffix.lower() in {".xlsx", ".xlsm"}:
+            return _read_xlsx(path)
+        if path.suffix.lower() == ".csv":
+            return _read_flat_csv(path)
+    except OSError:
+        raise RawDataError(path, "filen kan ikke læses (ingen adgang, eller ikke en fil)") from None
     raise RawDataError(path, "ukendt filtype (forventer .xlsx, .csv eller en CSV-mappe)")
 
 
-# --------------------------------------------------------------------------- xlsx
-
-
-def _sheet_rows(workbook, name: str, path: Path) -> list[list]:
+def _sheet_rows(workbook, name: str, path: Path, shown: str) -> list[list]:
     try:
         return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as error:  # calamine raises its own error types
-        raise RawDataError(path, f"arket '{name}' kan ikke læses ({error})") from None
+    except Exception:  # calamine raises its own error types; their text may quote cells
+        raise RawDataError(path, f"{shown} kan ikke læses: regnearket er ødelagt") from None
 
 
 def _frame_from_rows(
-    rows: list[list], path: Path, sheet: str, n_body_rows: int | None = None
+    rows: list[list],
+    path: Path,
+    sheet: str,
+    n_body_rows: int | None = None,
+    strict: bool = False,
+    notes: list[tuple[int, str, str]] | None = None,
 ) -> pd.DataFrame:
     """A sheet with a header row as an object frame; empty strings become missing.
 
-    Trailing empty rows are dropped, then ``n_body_rows`` (if given) pads with empty rows.
+    Trailing rows of nothing are dropped, then ``n_body_rows`` (if given) pads with empty rows.
+    Two columns with the same header are refused. A cell in a column without a header is not
+    read: it is added to ``notes`` (one note per row) in a spreadsheet; in a CSV file
+    (``strict``) a data row with more or fewer fields than the header is refused instead, since
+    its cells may have slid into the wrong columns.
     """
-    rows = _trim_rows(rows)
+    if not strict:  # a spreadsheet stores no trailing empty rows; a CSV file's lines all count
+        rows = _trim_rows(rows)
     if not rows:
-        raise RawDataError(path, f"arket '{sheet}' er tomt")
+        raise RawDataError(path, f"{sheet} er tomt")
     header = [str(cell).strip() if cell not in (None, "") else "" for cell in rows[0]]
     while header and header[-1] == "":
         header.pop()
+    check_headers(header, path, f"{sheet}: " if strict is False else "")
     width = len(header)
-    body = [row[:width] + [""] * (width - len(row)) for row in rows[1:]]
+    blank_columns = [i for i, name in enumerate(header) if name == ""]
+    body = []
+    for number, row in enumerate(rows[1:], start=2):
+        row = list(row)
+        if len(row) != width and not all(is_blank(cell) for cell in row):
+            extra = row[width:]
+            if strict and (len(row) < width or not all(is_blank(cell) for cell in extra)):
+                raise RawDataError(
+                    path,
+                    f"række {number} har {len(row)} felter, men overskriften har {width}: "
+                    "filen er afkortet eller ødelagt, eller et skilletegn står i en celle uden "
+                    "anførselstegn",
+                )
+            if notes is not None and extra and not all(is_blank(cell) for cell in extra):
+                first = width + next(i for i, cell in enumerate(extra) if not is_blank(cell))
+                notes.append((number, f"kolonne {first + 1}", NO_HEADER))
+        cells = row[:width] + [""] * (width - len(row))
+        if notes is not None and blank_columns:
+            filled = [i for i in blank_columns if not is_blank(cells[i])]
+            if filled:
+                notes.append((number, f"kolonne {filled[0] + 1}", NO_HEADER))
+        body.append(cells)
     if n_body_rows is not None:
         body += [[""] * width for _ in range(n_body_rows - len(body))]
     # One object array for the whole sheet; empty strings → None in one vectorised pass.
@@ -218,19 +295,23 @@ def _frame_from_rows(
     if len(body) and width:
         cells[:] = body
     cells[cells == ""] = None
-    return pd.DataFrame(cells, columns=header, dtype=object)
+    frame = pd.DataFrame(cells, columns=[h or f"_tom_{i}" for i, h in enumerate(header)])
+    frame = frame.drop(columns=[f"_tom_{i}" for i in blank_columns])
+    # Where each column stands in the file (from 1), for messages that cannot name it.
+    frame.attrs["positions"] = {h: i for i, h in enumerate(header, start=1) if h}
+    return frame
 
 
 def _read_xlsx(path: Path) -> RawSource:
     from python_calamine import CalamineWorkbook
 
+    check_xlsx_size(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet_names = list(workbook.sheet_names)
-    except Exception as error:
+    except Exception:
         raise RawDataError(
-            path,
-            f"regnearket kan ikke åbnes: det er ødelagt, afkortet eller ikke en .xlsx ({error})",
+            path, "regnearket kan ikke åbnes: det er ødelagt, afkortet eller ikke en .xlsx"
         ) from None
     lowered = {name.strip().lower(): name for name in sheet_names}
     dataset_sheets = [name for name in sheet_names if _DATASET_SHEET.match(name.strip())]
@@ -241,15 +322,17 @@ def _read_xlsx(path: Path) -> RawSource:
             raise RawDataError(path, f"SurveyXact-eksport uden arket {names}")
         return _read_surveyxact_xlsx(path, workbook, dataset_sheets, lowered)
     if "data" in lowered:
-        rows = _sheet_rows(workbook, lowered["data"], path)
-        table = _frame_from_rows(rows, path, lowered["data"])
+        rows = _sheet_rows(workbook, lowered["data"], path, "arket 'Data'")
+        table = _frame_from_rows(rows, path, "arket 'Data'")
         return OutcomeFile(path.name, path, "xlsx", _outcome_table(table, path))
     # An own sheet: the first sheet with a 'Kommune' header.
-    for name in sheet_names:
-        rows = _sheet_rows(workbook, name, path)
+    for number, name in enumerate(sheet_names, start=1):
+        shown = f"ark nr. {number}"
+        rows = _sheet_rows(workbook, name, path, shown)
         if rows and any(str(c).strip().lower() == "kommune" for c in rows[0]):
-            table = _frame_from_rows(rows, path, name)
-            return _own_sheet(path, "xlsx", table)
+            notes: list[tuple[int, str, str]] = []
+            table = _frame_from_rows(rows, path, shown, notes=notes)
+            return _own_sheet(path, "xlsx", table, notes)
     raise RawDataError(
         path,
         "kendes ikke som SurveyXact-eksport (ark 'Dataset'), udfaldsfil (ark 'Data') "
@@ -264,23 +347,47 @@ def _read_surveyxact_xlsx(path, workbook, dataset_sheets, lowered) -> SurveyXact
 
     parts = []
     for name in sorted(dataset_sheets, key=part_number):
-        rows = _sheet_rows(workbook, name, path)
-        if not rows:
-            raise RawDataError(path, f"arket '{name}' er tomt")
-        parts.append((name, rows))
+        shown = f"arket '{name.strip()}'"
+        rows = _sheet_rows(workbook, name, path, shown)
+        if not _trim_rows(rows):
+            raise RawDataError(path, f"{shown} er tomt")
+        parts.append((shown, rows))
     # Spreadsheet files store no row that has no cells: a part whose last respondents answered
     # nothing in its columns reads shorter. The parts hold the same rows, so pad them.
     longest = max(len(_trim_rows(rows)) for _, rows in parts) - 1
-    frames = [_frame_from_rows(rows, path, name, n_body_rows=longest) for name, rows in parts]
+    notes: list[tuple[int, str, str]] = []
+    frames = [
+        _frame_from_rows(rows, path, shown, n_body_rows=longest, notes=notes)
+        for shown, rows in parts
+    ]
     dataset, dropped = _join_dataset_parts(frames)
-    labels_rows = _sheet_rows(workbook, lowered["labels"], path)
+    labels_rows = _sheet_rows(workbook, lowered["labels"], path, "arket 'Labels'")
     labels = _labels_from_rows(labels_rows, path)
-    structure = _frame_from_rows(
-        _sheet_rows(workbook, lowered["structure"], path), path, "Structure"
-    )
-    structure = _check_structure(structure, path)
+    structure_rows = _sheet_rows(workbook, lowered["structure"], path, "arket 'Structure'")
+    structure = _check_structure(_structure_frame(structure_rows, path), path)
     shape = "A (SurveyXact .xlsx" + (f", delt i {len(parts)} ark)" if len(parts) > 1 else ")")
-    return SurveyXactExport(path.name, path, shape, "xlsx", dataset, labels, structure, dropped)
+    notes = sorted(set(notes))
+    return SurveyXactExport(
+        path.name, path, shape, "xlsx", dataset, labels, structure, dropped, notes
+    )
+
+
+def _structure_frame(rows: list[list], path: Path) -> pd.DataFrame:
+    """The Structure table: its header's first occurrence of each name is used."""
+    rows = _trim_rows(rows)
+    if not rows:
+        raise RawDataError(path, "'Structure' er tom")
+    header = [str(cell).strip() if cell not in (None, "") else "" for cell in rows[0]]
+    width = len(header)
+    body = [list(row[:width]) + [None] * (width - len(row)) for row in rows[1:]]
+    frame = pd.DataFrame(body, columns=range(width), dtype=object)
+    keep = {}
+    for i, name in enumerate(header):
+        if name and name not in keep:
+            keep[name] = i
+    frame = frame[list(keep.values())]
+    frame.columns = list(keep)
+    return frame.where(frame != "", None)
 
 
 def _trim_rows(rows: list[list]) -> list[list]:
@@ -308,12 +415,13 @@ def _join_dataset_parts(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, list[s
 
 
 def _labels_from_rows(rows: list[list], path: Path) -> pd.DataFrame:
-    rows = [row for row in _trim_rows(rows) if any(cell not in ("", None) for cell in row)]
-    if not rows or len(rows[0]) < 3:
+    rows = [row for row in _trim_rows(rows) if any(not is_blank(cell) for cell in row)]
+    if not rows or max(len(row) for row in rows) < 3:
         raise RawDataError(path, "arket/filen 'Labels' er tomt eller har ikke tre kolonner")
-    labels = pd.DataFrame([row[:3] for row in rows], columns=["variable", "value", "label"])
-    labels["variable"] = labels["variable"].astype(str).str.strip()
-    labels["value"] = labels["value"].map(_code_text)
+    cells = [list(row[:3]) + [None] * (3 - len(row)) for row in rows]
+    labels = pd.DataFrame(cells, columns=["variable", "value", "label"], dtype=object)
+    labels["variable"] = labels["variable"].map(code_text)
+    labels["value"] = labels["value"].map(code_text)
     labels["label"] = labels["label"].map(lambda s: "" if s is None else str(s))
     return labels
 
@@ -326,8 +434,12 @@ def _check_structure(structure: pd.DataFrame, path: Path) -> pd.DataFrame:
     return structure
 
 
-def _code_text(value: object) -> str:
-    """A code as canonical text: 4.0 → '4', ' 9 ' → '9'."""
+def code_text(value: object) -> str:
+    """A code as canonical text: 4.0 → '4', ' 9 ' → '9', blank → ''.
+
+    >>> [code_text(v) for v in (4.0, " 9 ", "4,0", None, "Leder ")]
+    ['4', '9', '4', '', 'Leder']
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -337,142 +449,44 @@ def _code_text(value: object) -> str:
         number = float(text.replace(",", "."))
     except ValueError:
         return text
+    if not np.isfinite(number):
+        return text
     return str(int(number)) if number.is_integer() else text
-
-
-# --------------------------------------------------------------------------- CSV dialects
-
-
-def detect_encoding(head: bytes) -> str:
-    """The encoding of a CSV file from its first bytes: UTF-16 by BOM, else UTF-8 if it
-    decodes, else Windows-1252 (which decodes every byte)."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    if head.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # A multi-byte character cut at the end of the sample is not evidence against UTF-8.
-        if error.start < len(head) - 3:
-            return "cp1252"
-    return "utf-8"
-
-
-def _first_line(path: Path, encoding: str) -> str:
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    text = head.decode(encoding, errors="ignore")
-    return text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-
-
-def detect_delimiter(line: str) -> str:
-    """The delimiter of a CSV line: whichever of ``;``, tab and ``,`` occurs most."""
-    counts = {delimiter: line.count(delimiter) for delimiter in (";", "\t", ",")}
-    best = max(counts, key=lambda d: (counts[d], d == ";"))
-    return best if counts[best] else ";"
-
-
-def sniff_csv(path: Path) -> tuple[str, str]:
-    """``(encoding, delimiter)`` of a CSV file, read from its bytes."""
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    if not head.strip(b"\x00\r\n\t ;,\xff\xfe\xef\xbb\xbf"):
-        raise RawDataError(path, "filen er tom")
-    encoding = detect_encoding(head)
-    return encoding, detect_delimiter(_first_line(path, encoding))
-
-
-def _dialect_name(encoding: str, delimiter: str) -> str:
-    return DIALECTS.get((encoding.replace("-sig", ""), delimiter), f"{delimiter!r}, {encoding}")
-
-
-def _read_small_csv(path: Path, header: bool) -> tuple[list[list[str]], str, str]:
-    encoding, delimiter = sniff_csv(path)
-    try:
-        text = path.read_bytes().decode(encoding)
-    except UnicodeDecodeError:
-        raise RawDataError(path, f"kan ikke afkodes som {encoding}") from None
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter))
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if header and not rows:
-        raise RawDataError(path, "filen er tom")
-    return rows, encoding, delimiter
-
-
-def read_csv_table(path: Path, text_columns: set[str] | None = None, drop: frozenset = PERSONAL):
-    """A delimited file with a header, read by pyarrow: ``(frame, encoding, delimiter, dropped)``.
-
-    Columns in ``drop`` are never read. Columns in ``text_columns`` are kept as text (e.g. the
-    respondent id, whose leading zeros matter); the rest are typed by pyarrow.
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    encoding, delimiter = sniff_csv(path)
-    header_line = _first_line(path, encoding)
-    header = next(csv.reader([header_line], delimiter=delimiter))
-    header = [name.strip() for name in header]
-    if not any(header):
-        raise RawDataError(path, "mangler en overskriftsrække")
-    keep = [name for name in header if name and name.lower() not in drop]
-    dropped = [name for name in header if name and name.lower() in drop]
-    text_columns = {c for c in (text_columns or set()) if c in keep}
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                encoding=encoding.replace("-sig", ""),
-                column_names=[name if name else f"_tom_{i}" for i, name in enumerate(header)],
-                skip_rows=1,
-                block_size=1 << 24,
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=keep,
-                column_types={name: pa.string() for name in text_columns},
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-        message = str(error).splitlines()[0]
-        if "Expected" in message and "columns" in message:
-            raise RawDataError(
-                path,
-                f"en række har et forkert antal felter: filen er afkortet eller ødelagt ({message})",
-            ) from None
-        raise RawDataError(path, f"kan ikke læses som CSV ({message})") from None
-    frame = table.to_pandas(types_mapper=None)
-    return frame, encoding, delimiter, dropped
 
 
 def read_surveyxact_csv(folder: Path) -> SurveyXactExport:
     """Shape B: a folder with ``dataset.csv``, ``labels.csv`` and ``structure.csv``."""
-    files = {child.name.lower(): child for child in folder.iterdir() if child.is_file()}
+    try:
+        files = {child.name.lower(): child for child in folder.iterdir() if child.is_file()}
+    except OSError:
+        raise RawDataError(folder, "mappen kan ikke læses (ingen adgang)") from None
     for needed in ("dataset.csv", "labels.csv", "structure.csv"):
         if needed not in files:
             raise RawDataError(folder, f"CSV-eksporten mangler {needed}")
     dataset_path = files["dataset.csv"]
     if dataset_path.stat().st_size == 0:
         raise RawDataError(folder, "dataset.csv er tom")
-    try:
-        dataset, encoding, delimiter, dropped = read_csv_table(
-            dataset_path, text_columns={"responde"}
-        )
-    except RawDataError as error:
-        raise RawDataError(folder, f"dataset.csv: {error.problem}") from None
-    labels_rows, _, _ = _read_small_csv(files["labels.csv"], header=False)
-    try:
-        labels = _labels_from_rows(labels_rows, files["labels.csv"])
-    except RawDataError as error:
-        raise RawDataError(folder, f"labels.csv: {error.problem}") from None
-    structure_rows, _, _ = _read_small_csv(files["structure.csv"], header=True)
-    try:
-        structure = _frame_from_rows(structure_rows, files["structure.csv"], "structure.csv")
-        structure = _check_structure(structure, files["structure.csv"])
-    except RawDataError as error:
-        raise RawDataError(folder, f"structure.csv: {error.problem}") from None
+
+    def part(name: str, read):
+        try:
+            return read()
+        except RawDataError as error:
+            raise RawDataError(folder, f"{name}: {error.problem}") from None
+
+    dataset, encoding, delimiter, dropped, notes = part(
+        "dataset.csv", lambda: read_csv_table(dataset_path, text_columns={"responde"})
+    )
+    labels = part(
+        "labels.csv",
+        lambda: _labels_from_rows(read_small_csv(files["labels.csv"], header=False)[0], folder),
+    )
+    structure = part(
+        "structure.csv",
+        lambda: _check_structure(
+            _structure_frame(read_small_csv(files["structure.csv"], header=True)[0], folder),
+            folder,
+        ),
+    )
     # An all-ASCII dataset.csv decodes as anything: the folder's encoding is the one that
     # its files with Danish letters reveal.
     encodings = {sniff_csv(files[name])[0] for name in ("labels.csv", "structure.csv")} | {encoding}
@@ -484,11 +498,12 @@ def read_surveyxact_csv(folder: Path) -> SurveyXactExport:
         folder.name,
         folder,
         "B (SurveyXact CSV)",
-        _dialect_name(encoding, delimiter),
+        dialect_name(encoding, delimiter),
         dataset,
         labels,
         structure,
         sorted(dropped),
+        notes,
     )
 
 
@@ -497,16 +512,20 @@ def read_surveyxact_csv(folder: Path) -> SurveyXactExport:
 
 def _read_flat_csv(path: Path) -> RawSource:
     encoding, delimiter = sniff_csv(path)
-    header = next(csv.reader([_first_line(path, encoding)], delimiter=delimiter))
+    try:
+        header = next(csv.reader([first_line(path, encoding)], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        raise RawDataError(path, "mangler en overskriftsrække") from None
     lowered = {name.strip().lower() for name in header}
     if {"kommunekode", "aar"} <= lowered:
         return OutcomeFile(
-            path.name, path, _dialect_name(encoding, delimiter), _read_outcome_csv(path)
+            path.name, path, dialect_name(encoding, delimiter), _read_outcome_csv(path)
         )
     if "kommune" in lowered:
-        rows, encoding, delimiter = _read_small_csv(path, header=True)
-        table = _frame_from_rows([list(r) for r in rows], path, path.name)
-        return _own_sheet(path, _dialect_name(encoding, delimiter), table)
+        rows, encoding, delimiter = read_small_csv(path, header=True)
+        notes: list[tuple[int, str, str]] = []
+        table = _frame_from_rows(rows, path, "filen", strict=True, notes=notes)
+        return _own_sheet(path, dialect_name(encoding, delimiter), table, notes)
     if {"responde", "kommune"} & lowered or any(n.lower().startswith("stato_") for n in header):
         raise RawDataError(
             path,
@@ -518,25 +537,47 @@ def _read_flat_csv(path: Path) -> RawSource:
     )
 
 
-def _own_sheet(path: Path, dialect: str, table: pd.DataFrame) -> OwnSheet:
-    """Keep the metadata and (possible) item columns; drop personal columns by name."""
-    personal = re.compile(
-        r"^(navn|name|e-?mail|mail|kommentar.*|kommenta|bemærkning.*|fritekst.*)$", re.I
-    )
-    dropped = [c for c in table.columns if personal.match(str(c).strip())]
+_PERSONAL_HEADER = re.compile(
+    r"^(navn|name|e-?mail|mail|kommentar.*|kommenta|bemærkning.*|fritekst.*)$", re.I
+)
+
+
+def _own_sheet(
+    path: Path, dialect: str, table: pd.DataFrame, notes: list[tuple[int, str, str]]
+) -> OwnSheet:
+    """Keep the metadata and (possible) item columns; drop personal columns by name.
+
+    ``dropped_columns`` names the dropped columns only where the name cannot be personal
+    (``Kommentar fra Jens`` is listed as ``fritekst``).
+    """
+    positions = dict(table.attrs.get("positions", {}))
+    dropped = [c for c in table.columns if _PERSONAL_HEADER.match(str(c).strip())]
     table = table.drop(columns=dropped)
-    return OwnSheet(path.name, path, dialect, table, dropped)
+    shown = sorted({safe_header(c) or "fritekst" for c in dropped})
+    return OwnSheet(path.name, path, dialect, table, shown, notes, positions)
 
 
 def _outcome_table(table: pd.DataFrame, path: Path, decimal_comma: bool = False) -> pd.DataFrame:
+    """The outcome columns as numbers, with the row (``kilde_raekke``) each came from.
+
+    Rows that hold nothing are dropped (they carry no outcome); a cell that is no number, or a
+    row without ``kommunekode`` or ``aar``, refuses the file with its row and column.
+    """
+    original = [str(c).strip() for c in table.columns]
     table = table.rename(columns=lambda c: str(c).strip().lower())
-    unknown = [c for c in table.columns if c not in OUTCOME_COLUMNS]
+    check_headers(list(table.columns), path)
+    unknown = [i for i, c in enumerate(table.columns) if c not in OUTCOME_COLUMNS]
     missing = [c for c in OUTCOME_COLUMNS if c not in table.columns]
     if unknown:
-        raise RawDataError(path, f"udfaldsfilen har ukendte kolonner: {', '.join(unknown)}")
+        shown = ", ".join(safe_header(original[i]) or f"kolonne {i + 1}" for i in unknown)
+        raise RawDataError(path, f"udfaldsfilen har ukendte kolonner: {shown}")
     if missing:
         raise RawDataError(path, f"udfaldsfilen mangler kolonnerne: {', '.join(missing)}")
     table = table.loc[:, list(OUTCOME_COLUMNS)].copy()
+    table.insert(0, "kilde_raekke", np.arange(2, len(table) + 2, dtype="int64"))
+    text = table[list(OUTCOME_COLUMNS)].astype("string")
+    filled = text.notna() & (text.apply(lambda c: c.str.strip()) != "")
+    table = table.loc[filled.any(axis=1).to_numpy()].reset_index(drop=True)
     for column in OUTCOME_COLUMNS:
         values = table[column]
         if decimal_comma:
@@ -547,28 +588,30 @@ def _outcome_table(table: pd.DataFrame, path: Path, decimal_comma: bool = False)
                 ~has_comma,
                 values.str.replace(".", "", regex=False).str.replace(",", ".", regex=False),
             )
+        if values.dtype == object:
+            values = values.map(lambda v: v.strip() if isinstance(v, str) else v)
         numbers = pd.to_numeric(values, errors="coerce")
+        numbers = numbers.where(np.isfinite(numbers.astype("float64")))
         bad = numbers.isna() & values.notna() & (values.astype("string").str.strip() != "")
         if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise RawDataError(
-                path, f"række {row}: '{values[bad].iloc[0]}' i {column} er ikke et tal"
-            )
+            row = int(table.loc[bad.to_numpy(), "kilde_raekke"].iloc[0])
+            raise RawDataError(path, f"række {row}: cellen i {column} er ikke et tal")
         table[column] = numbers.astype("float64")
-    if table["kommunekode"].isna().any() or table["aar"].isna().any():
-        row = (
-            int(np.flatnonzero((table["kommunekode"].isna() | table["aar"].isna()).to_numpy())[0])
-            + 2
-        )
+    lacking = (table["kommunekode"].isna() | table["aar"].isna()).to_numpy()
+    if lacking.any():
+        row = int(table.loc[lacking, "kilde_raekke"].iloc[0])
         raise RawDataError(path, f"række {row}: kommunekode eller aar mangler")
+    whole = (table["kommunekode"] % 1 == 0) & (table["aar"] % 1 == 0)
+    in_range = table["kommunekode"].abs().lt(1e9) & table["aar"].abs().lt(1e5)
+    if not (whole & in_range).all():
+        row = int(table.loc[~(whole & in_range).to_numpy(), "kilde_raekke"].iloc[0])
+        raise RawDataError(path, f"række {row}: kommunekode og aar skal være hele tal")
     table["kommunekode"] = table["kommunekode"].astype("int64")
     table["aar"] = table["aar"].astype("int64")
-    table.insert(0, "kilde_raekke", np.arange(2, len(table) + 2, dtype="int64"))
     return table
 
 
 def _read_outcome_csv(path: Path) -> pd.DataFrame:
-    rows, _, _ = _read_small_csv(path, header=True)
-    table = pd.DataFrame(rows[1:], columns=[c.strip() for c in rows[0]], dtype=object)
-    table = table.loc[:, [c for c in table.columns if c]]
+    rows, _, _ = read_small_csv(path, header=True)
+    table = _frame_from_rows(rows, path, "filen", strict=True)
     return _outcome_table(table, path, decimal_comma=True)

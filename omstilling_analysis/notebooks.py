@@ -135,7 +135,7 @@ def run_analysis(raw_dir: str | Path, settings: Settings | None = None) -> pipel
             print(f"  {error}")
         raise
     print(result.summary())
-    for note in result.extras.get("notes", []):
+    for note in result.notes:
         print(f"Bemærk: {note}")
     return result
 

@@ -13,16 +13,17 @@ import os
 import platform
 import shutil
 import sys
-import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from omstilling_analysis import clean, load, reference
+from omstilling_analysis.publish import PublishedTables, publish, wave_key
 from omstilling_analysis.settings import Settings
 
 
@@ -58,17 +59,44 @@ class RawData:
     outcome_files: list[load.OutcomeFile]
     ignored: list[load.IgnoredFile]
     errors: list[load.RawDataError] = field(default_factory=list)
-    outcome_problems: pd.DataFrame = field(default_factory=clean._empty_problems)
+    outcome_problems: pd.DataFrame = field(default_factory=clean.empty_problems)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunResult:
-    """Every table of a run, keyed by the output file it is written to."""
+    """Every result of a run, typed.
 
-    tables: dict[str, pd.DataFrame]
-    manifest: dict
+    Attributes
+    ----------
+    tables:
+        The analyst's internal tables (full detail, pseudonymised), by the output file name
+        they are written to in ``OUT/``.
+    published:
+        The publish stage's tables (:func:`omstilling_analysis.publish.publish`): everything
+        that may leave KL, and the only source of the workbooks, figures and published CSVs.
+    manifest:
+        The run described (inputs with checksums, row counts, versions, settings, notes): the
+        same for the same inputs. ``manifest.json`` adds the time, the command line and each
+        output's checksum when the outputs are written (:func:`write_outputs`).
+    raw:
+        What was read from the raw folder.
+    settings:
+        The settings in force.
+    clusters, effects:
+        The :class:`~omstilling_analysis.clusters.ClusterResult` and
+        :class:`~omstilling_analysis.effects.EffectsResult` (``None`` when not computed).
+    notes:
+        Danish remarks of the run (e.g. why the effects were not computed).
+    """
+
+    tables: Mapping[str, pd.DataFrame]
+    published: PublishedTables
+    manifest: Mapping[str, Any]
     raw: RawData
-    extras: dict = field(default_factory=dict)
+    settings: Settings
+    clusters: Any = None
+    effects: Any = None
+    notes: tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -81,6 +109,26 @@ class RunResult:
             f"{rows['udeladt']} udeladt."
         )
 
+    def summary_data(self):
+        """What the workbooks show (:class:`omstilling_analysis.report.SummaryData`): the
+        published tables with every figure of the run ready to draw (``.figures``)."""
+        from omstilling_analysis.report.videncenter import summary_data
+
+        return summary_data(
+            self.tables,
+            self.manifest,
+            published=self.published,
+            clusters=self.clusters,
+            effects=self.effects,
+        )
+
+    def figure_inputs(self):
+        """What the figures are drawn from: a :class:`omstilling_analysis.plots.FigureInputs`
+        of the published tables and the analyses' results."""
+        from omstilling_analysis.plots import FigureInputs
+
+        return FigureInputs(self.published, self.clusters, self.effects)
+
 
 def clean_source(source: load.RawSource) -> clean.CleanSource:
     """Dispatch a read source to its shape's cleaner."""
@@ -91,14 +139,29 @@ def clean_source(source: load.RawSource) -> clean.CleanSource:
     raise TypeError(type(source))
 
 
-def load_raw(raw_dir: str | Path, progress: ProgressLog | None = None) -> RawData:
+def load_raw(raw_dir: str | Path | list[Path], progress: ProgressLog | None = None) -> RawData:
     """Read and clean every entry of ``raw_dir``; collect the files that cannot be used.
 
-    Errors do not stop the reading, so that the analyst sees every broken file at once;
-    the caller decides (``run`` refuses to write anything when there are errors).
+    ``raw_dir`` is a raw folder, or a list of paths (``omstilling validate``): each a raw
+    folder (its entries are read), a CSV export's folder or a file. Errors do not stop the
+    reading, so that the analyst sees every broken file at once; the caller decides (``run``
+    refuses to write anything when there are errors).
     """
     progress = progress or ProgressLog(False)
-    entries, ignored = load.list_raw_entries(raw_dir)
+    if isinstance(raw_dir, (list, tuple)):
+        entries, ignored = [], []
+        for path in map(Path, raw_dir):
+            if path.is_dir() and not load.is_csv_export(path):
+                found, skipped = load.list_raw_entries(path)
+                entries += found
+                ignored += skipped
+            else:
+                entries.append(path)
+        folders = [Path(p) for p in raw_dir if Path(p).is_dir() and not load.is_csv_export(p)]
+        base = folders[0] if len(folders) == 1 else Path(raw_dir[0]).parent if raw_dir else Path()
+    else:
+        entries, ignored = load.list_raw_entries(raw_dir)
+        base = Path(raw_dir)
     sources: list[clean.CleanSource] = []
     outcome_files: list[load.OutcomeFile] = []
     errors: list[load.RawDataError] = []
@@ -117,16 +180,23 @@ def load_raw(raw_dir: str | Path, progress: ProgressLog | None = None) -> RawDat
             f"{len(source.item_map)} spørgsmål genkendt"
         )
     outcomes, outcome_problems = combine_outcomes(outcome_files)
-    return RawData(
-        Path(raw_dir), sources, outcomes, outcome_files, ignored, errors, outcome_problems
-    )
+    return RawData(base, sources, outcomes, outcome_files, ignored, errors, outcome_problems)
 
 
 def combine_outcomes(files: list[load.OutcomeFile]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """All outcome files in one table; unknown codes and repeated municipality-years listed."""
+    """All outcome files in one table; unknown codes and repeated municipality-years listed.
+
+    Rows of an unknown municipality code and repeats of a municipality-year are left out and
+    each is listed in the data-quality table (the code shown only when it is a plausible one).
+    """
+    from omstilling_analysis.privacy import safe_cell_value
+
     columns = list(load.OUTCOME_COLUMNS)
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c in ("kommunekode", "aar") else "float64") for c in columns}
+    )
     if not files:
-        return pd.DataFrame(columns=columns), clean._empty_problems()
+        return empty, clean.empty_problems()
     known = set(reference.municipalities()["kommunekode"])
     tables, problems = [], []
     for outcome in files:
@@ -142,15 +212,17 @@ def combine_outcomes(files: list[load.OutcomeFile]) -> tuple[pd.DataFrame, pd.Da
                 pd.DataFrame(
                     {
                         "kilde": stacked.loc[mask, "kilde"],
-                        "kilde_raekke": stacked.loc[mask, "kilde_raekke"],
+                        "kilde_raekke": stacked.loc[mask, "kilde_raekke"].astype("int64"),
                         "variabel": "kommunekode",
-                        "vaerdi": stacked.loc[mask, "kommunekode"].astype(str),
+                        "vaerdi": stacked.loc[mask, "kommunekode"].map(safe_cell_value),
                         "problem": problem,
                     }
                 )
             )
     kept = stacked.loc[~unknown & ~repeated, columns].reset_index(drop=True)
-    quality = pd.concat(problems, ignore_index=True) if problems else clean._empty_problems()
+    if kept.empty:
+        kept = empty
+    quality = pd.concat(problems, ignore_index=True) if problems else clean.empty_problems()
     return kept, quality
 
 
@@ -178,10 +250,15 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def build_manifest(
-    raw: RawData, tables: dict[str, pd.DataFrame], settings: Settings, key_source: str
+def describe_run(
+    raw: RawData,
+    tables: Mapping[str, pd.DataFrame],
+    settings: Settings,
+    notes: tuple[str, ...] = (),
 ) -> dict:
-    """Inputs with checksums, row counts in and out, versions and settings."""
+    """The run described: inputs with checksums, row counts in and out, versions, settings and
+    notes. Nothing here depends on when or from where the run was started, so the same inputs
+    give the same description (the workbooks show it)."""
     inputs = []
     for source in raw.sources:
         path = raw.raw_dir / source.source
@@ -220,8 +297,6 @@ def build_manifest(
     left = len(tables["udeladte.csv"])
     return {
         "vaerktoej": "omstilling_analysis",
-        "koert": pd.Timestamp.now(tz="Europe/Copenhagen").isoformat(timespec="seconds"),
-        "kommando": " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)),
         "input": inputs,
         "ignoreret": [{"kilde": i.source, "aarsag": i.reason} for i in raw.ignored],
         "raekker": {
@@ -236,13 +311,14 @@ def build_manifest(
         "output": {name: int(len(table)) for name, table in tables.items()},
         "versioner": _versions(),
         "indstillinger": settings.to_dict(),
-        "noegle_til_respondent_key": key_source,
+        "bemaerkninger": list(notes),
     }
 
 
 def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = None) -> RunResult:
-    """Every table of the run from the cleaned raw data (nothing is written here)."""
-    from omstilling_analysis.privacy import hash_key
+    """Every table of the run from the cleaned raw data, published (nothing is written here)."""
+    from omstilling_analysis.privacy import hash_key, safe_cell_value
+    from omstilling_analysis.verify import key_fingerprint
 
     progress = progress or ProgressLog(False)
     key, key_source = hash_key()
@@ -261,25 +337,43 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
         "datakvalitet.csv": quality,
     }
     tables.update(score_tables(raw, responses, settings, progress))
-    # rang.csv is rank_intervals(respondentscorer, settings): the report may reuse it.
-    extras: dict = {"notes": [], "rank_settings": settings}
-    tables.update(
-        cluster_tables(
-            tables["kommunescorer.parquet"],
-            tables["respondentscorer.parquet"],
-            settings,
-            progress,
-            extras,
-        )
+    cluster_result, cluster_tables_ = cluster_tables(
+        tables["kommunescorer.parquet"], tables["respondentscorer.parquet"], settings, progress
     )
-    tables.update(effect_tables(raw, tables["kommunescorer.parquet"], settings, progress, extras))
-    manifest = build_manifest(raw, tables, settings, key_source)
-    manifest["bemaerkninger"] = extras["notes"]
-    from omstilling_analysis import report
+    tables.update(cluster_tables_)
+    effects_result, effect_tables_, notes = effect_tables(
+        raw, tables["kommunescorer.parquet"], settings, progress
+    )
+    tables.update(effect_tables_)
+    published = publish(tables, settings)
+    if os.environ.get(SCHEMA_CHECK_VARIABLE):
+        check_schemas(tables, published)
+    progress.say("offentliggørelse: små tal skjult, rang og udvikling blandt de viste kommuner")
+    return RunResult(
+        tables=tables,
+        published=published,
+        manifest=describe_run(raw, tables, settings, notes)
+        | {"noegle": key_source, "noegle_fingeraftryk": key_fingerprint(key)},
+        raw=raw,
+        settings=settings,
+        clusters=cluster_result,
+        effects=effects_result,
+        notes=notes,
+    )
 
-    # The Excel summaries and figures are written with the tables, into the same staging folder.
-    extras["writers"] = report.output_writers(tables, manifest, settings, extras)
-    return RunResult(tables, manifest, raw, extras)
+
+#: Set this environment variable (to anything) to check every frame between the stages against
+#: its pandera schema (:mod:`omstilling_analysis.schemas`); the test suite does.
+SCHEMA_CHECK_VARIABLE = "OMSTILLING_SKEMAKONTROL"
+
+
+def check_schemas(tables: Mapping[str, pd.DataFrame], published: PublishedTables) -> None:
+    """Check the run's tables and the published scores against their schemas (raises one
+    :class:`omstilling_analysis.schemas.SchemaValidationError` listing every failure)."""
+    from omstilling_analysis import schemas
+
+    schemas.validate_tables(tables)
+    schemas.validate_frame(schemas.PublishedMunicipalityScores, published.scores)
 
 
 def score_tables(
@@ -311,16 +405,14 @@ def cluster_tables(
     respondent_scores: pd.DataFrame,
     settings: Settings,
     progress: ProgressLog,
-    extras: dict,
-) -> dict[str, pd.DataFrame]:
+) -> tuple[Any, dict[str, pd.DataFrame]]:
     """Types of municipality per wave, their profiles and the choice of k."""
     from omstilling_analysis import clusters
 
     result = clusters.cluster_municipalities(municipality_scores, respondent_scores, settings)
-    extras["cluster_result"] = result
     for row in result.chosen.itertuples(index=False):
         progress.say(f"bølge {row.boelge}: {row.k} klynger ({row.metode})")
-    return {
+    return result, {
         "klynger.csv": result.assignments,
         "klyngeprofiler.csv": result.profiles,
         "klyngevalg.csv": result.selection,
@@ -332,68 +424,98 @@ def effect_tables(
     municipality_scores: pd.DataFrame,
     settings: Settings,
     progress: ProgressLog,
-    extras: dict,
-) -> dict[str, pd.DataFrame]:
-    """Theme–outcome links, when the raw folder holds outcome files."""
+) -> tuple[Any, dict[str, pd.DataFrame], tuple[str, ...]]:
+    """Theme–outcome links, when the raw folder holds outcome files (result, tables, notes)."""
     from omstilling_analysis import effects
 
     if raw.outcomes.empty:
-        extras["notes"].append("ingen udfaldsfiler i rådata: effekter er ikke beregnet")
         # The contract's file is still there, with its columns and no rows.
-        return {"effekter.csv": pd.DataFrame(columns=effects.TABLE_COLUMNS)}
+        empty = {"effekter.csv": pd.DataFrame(columns=effects.TABLE_COLUMNS)}
+        why = (
+            "udfaldsfilerne har ingen rækker for kendte kommuner: effekter er ikke beregnet"
+            if raw.outcome_files
+            else "ingen udfaldsfiler i rådata: effekter er ikke beregnet"
+        )
+        return None, empty, (why,)
 
     result = effects.estimate_effects(municipality_scores, raw.outcomes, settings)
-    extras["effects_result"] = result
-    extras["effect_sentences"] = result.sentences
-    linked_years = sorted(result.table["boelge"].unique())
-    progress.say(f"effekter beregnet for bølger: {', '.join(map(str, linked_years))}")
-    return {"effekter.csv": result.table, "effekter_mangler.csv": result.missing}
+    linked_years = sorted(set(wave_key(result.table)))
+    progress.say(f"effekter beregnet for bølger: {', '.join(linked_years)}")
+    return result, {"effekter.csv": result.table, "effekter_mangler.csv": result.missing}, ()
 
 
-def safe_cell_value(value: object) -> str:
-    """A raw cell value as it may be shown in the data-quality table.
+def write_run_files(result: RunResult, folder: str | Path) -> list[Path]:
+    """Write every output of ``result`` into ``folder`` (no manifest): the internal tables,
+    ``til_videncenter/`` and, as the contract names them, ``opsummering_<bølge>.xlsx``."""
+    from omstilling_analysis.report.videncenter import FOLDER, write_videncenter
 
-    Codes and short label texts are kept; anything that could be free text (long, or with an
-    e-mail address or a run of digits like a phone number) is withheld, since a wrong cell in
-    a municipality's own sheet may hold personal data.
-    """
-    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    if len(text) > 40 or "@" in text or sum(ch.isdigit() for ch in text) > 4:
-        return "(tekst udeladt)"
-    return text
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in result.tables.items():
+        path = target / name
+        if name.endswith(".parquet"):
+            table.to_parquet(path, index=False)
+        else:
+            if name == "effekter.csv" and len(table):
+                # As the contract writes it: the pooled model's rows have boelge "samlet".
+                table = table.assign(boelge=wave_key(table))
+            table.to_csv(path, index=False, encoding="utf-8")
+        written.append(path)
+    data = result.summary_data()
+    written += write_videncenter(target, data)
+    for wave in data.waves:
+        # The contract's place of the summary; the same bytes as in til_videncenter/.
+        name = f"opsummering_{wave}.xlsx"
+        shutil.copyfile(target / FOLDER / name, target / name)
+        written.append(target / name)
+    return written
+
+
+def final_manifest(result: RunResult, folder: str | Path) -> dict:
+    """``manifest.json``: the run's description, when and how it was started, and the SHA-256
+    of every output file written into ``folder``."""
+    root = Path(folder)
+    outputs = {
+        path.relative_to(root).as_posix(): _sha256(path)
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.name != "manifest.json"
+    }
+    return dict(result.manifest) | {
+        "koert": pd.Timestamp.now(tz="Europe/Copenhagen").isoformat(timespec="seconds"),
+        "kommando": " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)),
+        "raadata": str(Path(result.raw.raw_dir).resolve()),
+        "output_sha256": outputs,
+    }
 
 
 def write_outputs(
     result: RunResult, out_dir: str | Path, progress: ProgressLog | None = None
 ) -> list[Path]:
-    """Write every table into a temporary folder, then move them into ``out_dir`` at once."""
+    """Write every output of the run and make them ``out_dir`` as a whole.
+
+    The run is written into a hidden folder beside ``out_dir`` (:func:`write_run_files`) and
+    swapped in at once (:func:`outputs.replace_outputs`): ``out_dir`` is always either the old
+    run or the new one, and no file of an earlier run remains beside the new manifest.
+    ``manifest.json`` (:func:`final_manifest`) lists the run's files under ``filer`` with the
+    SHA-256 of each. Returns the paths of the run's files and folders.
+    """
+    from omstilling_analysis import outputs
+
     progress = progress or ProgressLog(False)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".omstilling-", dir=out.parent))
-    try:
-        for name, table in result.tables.items():
-            target = staging / name
-            if name.endswith(".parquet"):
-                table.to_parquet(target, index=False)
-            elif name.endswith(".csv"):
-                table.to_csv(target, index=False, encoding="utf-8")
-        for name, writer in result.extras.get("writers", {}).items():
-            writer(staging / name)
-        (staging / "manifest.json").write_text(
-            json.dumps(result.manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+
+    def write(folder: Path) -> None:
+        write_run_files(result, folder)
+        names = sorted([*(p.name for p in folder.iterdir()), "manifest.json"])
+        manifest = final_manifest(result, folder) | {"filer": names}
+        (folder / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
-        written = []
-        for path in sorted(staging.iterdir()):
-            target = out / path.name
-            if target.is_dir():
-                shutil.rmtree(target)
-            os.replace(path, target)
-            written.append(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    progress.say(f"skrev {len(written)} filer til {out}")
-    return written
+
+    raw_dir = getattr(result.raw, "raw_dir", None)
+    names = outputs.replace_outputs(out_dir, write, raw=raw_dir)
+    progress.say(f"skrev {len(names)} filer til {out_dir}")
+    return [Path(out_dir) / name for name in names]
 
 
 def run(
@@ -402,10 +524,20 @@ def run(
     settings: Settings | None = None,
     progress: bool | ProgressLog = False,
 ) -> RunResult:
-    """The whole pipeline. Raises the first :class:`load.RawDataError` if any file is unusable
-    (``RunResult.raw.errors`` lists them all for the CLI); writes nothing in that case."""
+    """The whole pipeline.
+
+    Before anything is read: the raw folder must exist, ``out_dir`` must be able to take the
+    results (:func:`outputs.check_folders`) and the key for ``respondent_key`` must be usable
+    (:func:`privacy.hash_key`); each problem is a :class:`~omstilling_analysis.errors.UserError`.
+    Raises :class:`RawDataErrors` when any raw file is unusable (``errors`` lists them all);
+    nothing is written in any of these cases.
+    """
+    from omstilling_analysis import outputs, privacy
+
     settings = settings or Settings()
     log = progress if isinstance(progress, ProgressLog) else ProgressLog(bool(progress))
+    outputs.check_folders(raw_dir, out_dir)
+    privacy.hash_key()
     raw = load_raw(raw_dir, log)
     if raw.errors:
         raise RawDataErrors(raw.errors)

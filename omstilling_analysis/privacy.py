@@ -10,16 +10,28 @@ repository. Keep the key to get the same ``respondent_key`` in a later run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
+from omstilling_analysis.errors import HashKeyError
+
+__all__ = [
+    "KEY_ENV", "KEY_FILE_ENV", "MAX_CODE_LENGTH", "MIN_KEY_BYTES", "WITHHELD", "hash_key",
+    "key_file_path", "respondent_keys", "safe_cell_value", "safe_header", "strip_control",
+]  # fmt: skip
+
 KEY_ENV = "OMSTILLING_SALT"
 KEY_FILE_ENV = "OMSTILLING_NOEGLEFIL"
+#: The shortest key accepted, in bytes (UTF-8): 32 bytes = 256 bits, SHA-256's own strength.
+MIN_KEY_BYTES = 32
 
 
 def key_file_path() -> Path:
@@ -30,19 +42,82 @@ def key_file_path() -> Path:
     return base / "omstilling_analysis" / "noegle"
 
 
-def hash_key() -> tuple[bytes, str]:
-    """The HMAC key and where it came from (``"miljøvariabel"`` or the key file's path)."""
-    salt = os.environ.get(KEY_ENV)
-    if salt:
-        return salt.encode("utf-8"), f"miljøvariablen {KEY_ENV}"
-    path = key_file_path()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Created with owner-only permissions before the secret is written.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
+def _checked_key(key: bytes, where: str, hint: str = "") -> bytes:
+    if len(key) < MIN_KEY_BYTES:
+        state = "er tom" if not key else f"er for kort ({len(key)} byte)"
+        raise HashKeyError(
+            f"{where} {state}: nøglen til respondent_key skal være mindst {MIN_KEY_BYTES} byte"
+            f"{hint}"
+        )
+    return key
+
+
+def _private_folder(folder: Path) -> None:
+    """Make the key's folder (and missing parents) readable by its owner only (0700)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    default = folder.name == "omstilling_analysis" and not os.environ.get(KEY_FILE_ENV)
+    # Folders made here, and the default key folder, are the program's own: tighten them.
+    for path in [*missing, *([folder] if default else [])]:
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o700)
+
+
+def _create_key_file(path: Path) -> None:
+    """Make the key file once, safely when several processes start at the same time.
+
+    The key is written in full to a temporary file of its own (``O_EXCL``, mode 0600) and then
+    linked to its name: ``os.link`` fails when the name exists, so the first process wins and
+    the others read the winner's complete key; nobody ever reads a half-written key.
+    """
+    _private_folder(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
             handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode("utf-8"), str(path)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: its key is the key
+        except OSError:
+            # A file system without hard links: rename never replaces on Windows and is
+            # atomic on POSIX; a key that appeared meanwhile is kept.
+            if not path.exists():
+                with contextlib.suppress(FileExistsError):
+                    os.rename(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def hash_key() -> tuple[bytes, str]:
+    """The HMAC key and where it came from (the environment variable or the key file's path).
+
+    ``OMSTILLING_SALT`` wins when it is set; otherwise the key file (made on first use, see
+    :func:`key_file_path`). Raises :class:`HashKeyError` (one Danish line) when the key is
+    empty or shorter than :data:`MIN_KEY_BYTES` bytes, or the key file cannot be read or made:
+    with a short key anyone could recompute the respondent keys from the ids.
+    """
+    if KEY_ENV in os.environ:
+        where = f"miljøvariablen {KEY_ENV}"
+        return _checked_key(os.environ[KEY_ENV].encode("utf-8"), where), where
+    path = key_file_path()
+    try:
+        if not path.exists():
+            _create_key_file(path)
+        key = path.read_bytes().strip()
+    except IsADirectoryError:
+        raise HashKeyError(f"nøglefilen {path} er en mappe") from None
+    except OSError:
+        raise HashKeyError(
+            f"nøglefilen {path} kan ikke læses eller oprettes; sæt {KEY_FILE_ENV} til en anden "
+            f"sti eller {KEY_ENV} til en nøgle"
+        ) from None
+    hint = " (slet filen, så laves en ny; så skifter alle respondent_key)"
+    return _checked_key(key, f"nøglefilen {path}", hint), str(path)
 
 
 #: SHA-256's block size, and the HMAC pads (RFC 2104) as translation tables of the key's bytes.
@@ -84,3 +159,115 @@ def respondent_keys(ids: Iterable[str], key: bytes | None = None) -> np.ndarray:
     # 8 bytes = 16 hex digits per id, cut apart as fixed-width strings.
     hexed = np.frombuffer(digests.hex().encode("ascii"), dtype="S16")
     return hexed.astype("U16").astype(object)
+
+
+# --------------------------------------------------------------------------- what may be shown
+#
+# Cell values and column headers come from people typing into spreadsheets: they may hold
+# names, e-mail addresses, CPR numbers or control characters. What an output or a message shows
+# of them is decided by allow-lists: a value is shown only when it is a plausible code or a
+# label of the instrument; anything else is withheld.
+
+#: What the data-quality table shows instead of a value that might be personal.
+WITHHELD = "(tekst udeladt)"
+#: The longest code that is shown as it stands (SurveyXact codes are small numbers).
+MAX_CODE_LENGTH = 4
+
+_CODE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_VARIABLE = re.compile(r"^[A-Za-z]{1,10}(?:_?\d{1,3})(?:_\d{1,3}){0,3}$")
+_CONTROL = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def strip_control(text: object) -> str:
+    """``text`` with every control, format or unassigned character replaced by ``?``.
+
+    Tabs, newlines, NUL bytes, bidirectional overrides and the like never reach a terminal
+    or a file of this package.
+
+    >>> strip_control("data\\x00\\u202e.xlsx")
+    'data??.xlsx'
+    """
+    return "".join("?" if unicodedata.category(ch) in _CONTROL else ch for ch in str(text))
+
+
+def _known_labels() -> dict[str, str]:
+    """Normalised label → canonical text, for the scale, Ved ikke and the item codes."""
+    from omstilling_analysis import reference
+
+    known = {reference.normalise_label(item): item for item in reference.all_items()}
+    canonical = {
+        "helt uenig": "Helt uenig",
+        "overvejende uenig": "Overvejende uenig",
+        "hverken enig eller uenig": "Hverken enig eller uenig",
+        "overvejende enig": "Overvejende enig",
+        "helt enig": "Helt enig",
+        "ved ikke": "Ved ikke",
+        "ved ikke/ikke relevant": "Ved ikke / ikke relevant",
+        "ikke relevant": "Ikke relevant",
+    }
+    assert set(canonical) == set(reference.SCALE) | set(reference.DONT_KNOW)
+    known.update(canonical)
+    return known
+
+
+def safe_cell_value(value: object) -> str:
+    """A raw cell value as the data-quality table may show it: an allow-list.
+
+    Shown are only a blank (``""``), a number of at most :data:`MAX_CODE_LENGTH` characters
+    (``7``, ``99``, ``-1``, ``1,5``: the codes of an export), an item code and a label text of
+    the answer scale (shown in its canonical spelling). Everything else, whatever it looks
+    like (a name, ``Ring Jens``, an e-mail address, a CPR number, text with control
+    characters), becomes :data:`WITHHELD`. The function is idempotent.
+
+    >>> [safe_cell_value(v) for v in (7.0, " 9 ", "helt  ENIG", "Ring Jens", "0101901234")]
+    ['7', '9', 'Helt enig', '(tekst udeladt)', '(tekst udeladt)']
+    """
+    from omstilling_analysis import reference
+
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if text == WITHHELD:
+        return text
+    stripped = text.strip()
+    if not stripped:
+        return ""
+    if len(stripped) <= MAX_CODE_LENGTH and _CODE.match(stripped):
+        return stripped
+    if len(stripped) <= 60:
+        label = _known_labels().get(reference.normalise_label(stripped))
+        if label is not None and strip_control(stripped) == stripped:
+            return label
+    return WITHHELD
+
+
+def safe_header(text: object) -> str | None:
+    """A column header as a message or an output may name it, or ``None`` to withhold it.
+
+    Shown are only headers that cannot be personal: a metadata variable of SurveyXact, an
+    item code, or a variable name as survey tools make them (letters then digits, e.g.
+    ``q_9_9``, ``spm12``, ``stato_7``). A header such as ``Udfyldt af jens.hansen@example.dk``
+    or ``Jens`` is withheld: name the column by its position instead.
+
+    >>> safe_header(" q_9_9 "), safe_header("Kommune"), safe_header("Ring til Jens")
+    ('q_9_9', 'Kommune', None)
+    """
+    from omstilling_analysis import reference
+
+    if text is None:
+        return None
+    stripped = str(text).strip()
+    if not stripped or len(stripped) > 30 or strip_control(stripped) != stripped:
+        return None
+    lowered = stripped.lower()
+    vocabulary = {
+        "responde", "email", "name", "starttim", "closetim", "difftime", "kommune", "rolle",
+        "kommenta", "dato", "date", "id", "respondent", "respondent_id", "tidspunkt",
+    }  # fmt: skip
+    if lowered in vocabulary or stripped.upper() in set(reference.all_items()):
+        return stripped
+    if _VARIABLE.match(stripped):
+        return stripped
+    return None

@@ -11,7 +11,19 @@ import numpy as np
 
 from omstilling_analysis import reference
 
-__all__ = ["dk_number", "dk_p", "level_names", "short_theme_names", "theme_names"]
+#: Shown for a municipality without any counted respondent in the wave.
+NO_RESPONSES = "ingen besvarelser"
+
+__all__ = [
+    "NO_RESPONSES",
+    "dk_number",
+    "dk_list",
+    "dk_p",
+    "level_names",
+    "short_theme_names",
+    "suppressed",
+    "theme_names",
+]
 
 
 def theme_names() -> dict[str, str]:
@@ -61,3 +73,21 @@ def dk_p(p: float) -> str:
     if p is None or (isinstance(p, float) and np.isnan(p)):
         return ""
     return "< 0,001" if p < 0.0005 else dk_number(p, 3)
+
+
+def suppressed(minimum: int = 3) -> str:
+    """The text that stands in for a number resting on fewer than ``minimum`` respondents.
+
+    >>> suppressed()
+    'færre end 3 besvarelser'
+    """
+    return f"færre end {minimum} besvarelser"
+
+
+def dk_list(values) -> str:
+    """Numbers as a Danish list, trailing zeros dropped.
+
+    >>> dk_list([2.5, 3.0, 3.75])
+    '2,5; 3; 3,75'
+    """
+    return "; ".join(dk_number(float(v), 2).rstrip("0").rstrip(",") for v in values)

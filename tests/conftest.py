@@ -17,7 +17,7 @@ if os.environ.get("CI"):
 matplotlib.use("Agg")
 
 # Tests never create a key file in the home folder: the key comes from the environment.
-os.environ.setdefault("OMSTILLING_SALT", "test-noegle-ikke-hemmelig")
+os.environ.setdefault("OMSTILLING_SALT", "test-noegle-ikke-hemmelig-mindst-32-byte")
 
 EXAMPLES = Path(__file__).parent / "data" / "contract_examples"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omstilling_analysis import clean, reference
+from omstilling_analysis import clean, reference, timestamps
 from omstilling_analysis.settings import Settings
 
 SCALE_LABELS = [
@@ -110,7 +110,7 @@ def test_map_items_by_name_and_structure():
 
 def test_excel_serial_and_text_timestamps():
     values = pd.Series([43900.5, "2020-03-11 12:14:34", "11-03-2020 12:00", None], dtype=object)
-    parsed = clean.parse_timestamps(values)
+    parsed = timestamps.parse_timestamps(values)
     assert parsed[0] == pd.Timestamp("2020-03-10 12:00:00")
     assert parsed[1] == pd.Timestamp("2020-03-11 12:14:34")
     assert parsed[2] == pd.Timestamp("2020-03-11 12:00:00")

@@ -13,7 +13,9 @@ from matplotlib.figure import Figure
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from omstilling_analysis import clusters, reference
+from omstilling_analysis import clusters, reference, synth
+from omstilling_analysis.clusters import engine, stability, typology
+from omstilling_analysis.plots import clusters as cluster_plots
 from omstilling_analysis.settings import Settings
 
 THEMES = reference.theme_codes()
@@ -157,9 +159,10 @@ def test_select_k_table_and_auto_k(planted):
     z = (raw - raw.mean(axis=0)) / raw.std(axis=0, ddof=1)
     table = clusters.select_k(z, seed=5)
     assert list(table.columns) == ["metode", "k", "silhuet", "gap", "gap_se", "bic"]
-    assert len(table) == 3 * 7
-    assert set(table["k"]) == set(range(2, 9))
+    assert len(table) == 3 * 8
+    assert set(table["k"]) == set(range(1, 9))
     assert table.loc[table["metode"] == "gmm", "bic"].notna().all()
+    assert table.loc[table["k"] == 1, "silhuet"].isna().all()
     assert table.loc[table["metode"] != "gmm", "bic"].isna().all()
     assert (table["gap_se"] > 0).all()
     choice = clusters.choose_solution(table)
@@ -177,8 +180,8 @@ def test_small_waves_have_no_bic_where_the_mixture_has_too_many_parameters(plant
     raw = wave[THEMES].to_numpy()
     table = clusters.select_k((raw - raw.mean(axis=0)) / raw.std(axis=0, ddof=1), seed=1)
     mixture = table[table["metode"] == "gmm"].set_index("k")["bic"]
-    # p = 7k + 20 parameters: below 40 for k = 2 only
-    assert mixture.notna().to_dict() == {k: k == 2 for k in range(2, 9)}
+    # p = 7k + 20 parameters: below 40 for k = 1 and 2 only
+    assert mixture.notna().to_dict() == {k: k <= 2 for k in range(1, 9)}
     choice = clusters.choose_solution(table, Settings(n_clusters=5))
     assert choice["metode"] == "kmeans" and choice["k"] == 5
 
@@ -188,9 +191,9 @@ def test_gap_rule_is_tibshiranis():
         {"k": [2, 3, 4, 5], "gap": [0.5, 0.9, 0.95, 0.97], "gap_se": [0.05, 0.05, 0.08, 0.05]}
     )
     # gap(2) < gap(3) - s(3); gap(3) = 0.9 >= gap(4) - s(4) = 0.87
-    assert clusters._gap_rule(table) == 3
+    assert clusters.gap_rule(table) == 3
     rising = table.assign(gap=[0.1, 0.3, 0.5, 0.7])
-    assert clusters._gap_rule(rising) == 5
+    assert clusters.gap_rule(rising) == 5
 
 
 # --------------------------------------------------------------------------- names
@@ -303,14 +306,14 @@ def test_types_keep_their_numbers_across_waves(planted, result):
 
 
 def test_alignment_holds_when_a_waves_cluster_order_is_permuted(planted, result, monkeypatch):
-    fit = clusters._fit
+    fit = engine.fit
     permutation = np.array([3, 1, 0, 2])
 
     def permuted(method, X, weights, k, rng, n_init=clusters.N_INIT):
         labels = fit(method, X, weights, k, rng, n_init)
         return permutation[labels] if labels.shape[0] == 1 and k == 4 else labels
 
-    monkeypatch.setattr(clusters, "_fit", permuted)
+    monkeypatch.setattr(typology, "fit", permuted)
     again = clusters.cluster_municipalities(planted[0], settings=FAST)
     pd.testing.assert_frame_equal(result.assignments, again.assignments)
     pd.testing.assert_frame_equal(result.profiles, again.profiles)
@@ -379,11 +382,11 @@ def test_bootstrap_separates_real_types_from_noise(planted, result):
     assert (result.profiles["ari_bootstrap"] > 0.7).all()
     rng = np.random.default_rng(0)
     noise = rng.normal(3.0, 0.5, (90, 6))
-    labels = clusters._fit("kmeans", (noise - noise.mean(0)) / noise.std(0), None, 5, rng)[0]
-    stability = clusters.bootstrap_stability(noise, labels, "kmeans", settings=FAST, seed=1)
-    assert stability["ari"] < 0.6
-    assert (stability["jaccard"] < 0.75).any()
-    assert np.all((stability["certainty"] >= 0) & (stability["certainty"] <= 1))
+    labels = engine.fit("kmeans", (noise - noise.mean(0)) / noise.std(0), None, 5, rng)[0]
+    noisy = clusters.bootstrap_stability(noise, labels, "kmeans", settings=FAST, seed=1)
+    assert noisy.ari < 0.6
+    assert (noisy.jaccard < 0.75).any()
+    assert np.all((noisy.certainty >= 0) & (noisy.certainty <= 1))
 
 
 def test_respondent_resampling_keeps_the_means_on_average():
@@ -395,7 +398,7 @@ def test_respondent_resampling_keeps_the_means_on_average():
     raw = np.stack(
         [np.nanmean(values[s : s + z], axis=0) for s, z in zip(starts, sizes, strict=True)]
     )
-    means, valid = clusters._resample_means(raw, (values, starts, sizes), 2000, rng)
+    means, valid = stability.resample_means(raw, (values, starts, sizes), 2000, rng)
     assert valid.all()
     assert np.allclose(means[:, 0], raw[0])  # one respondent: always the same mean
     assert np.allclose(means.mean(axis=0), raw, atol=0.03)
@@ -405,14 +408,14 @@ def test_respondent_resampling_keeps_the_means_on_average():
 def test_own_kmeans_matches_scikit_learn():
     rng = np.random.default_rng(4)
     X = np.concatenate([rng.normal(c, 1.0, (30, 6)) for c in rng.normal(0, 3, (4, 6))])
-    labels, inertia = clusters._kmeans(X, None, 4, np.random.default_rng(0))
+    labels, inertia = engine.kmeans(X, None, 4, np.random.default_rng(0))
     reference_fit = KMeans(4, n_init=10, random_state=0).fit(X)
     assert inertia[0] <= reference_fit.inertia_ * (1 + 1e-9)
     assert adjusted_rand_score(labels[0], reference_fit.labels_) == 1.0
     # bootstrap weights are the same as duplicated rows
     counts = rng.multinomial(len(X), np.full(len(X), 1 / len(X)))
-    weighted = clusters._kmeans(X, counts, 4, np.random.default_rng(1))[1][0]
-    duplicated = clusters._kmeans(np.repeat(X, counts, axis=0), None, 4, np.random.default_rng(1))
+    weighted = engine.kmeans(X, counts, 4, np.random.default_rng(1))[1][0]
+    duplicated = engine.kmeans(np.repeat(X, counts, axis=0), None, 4, np.random.default_rng(1))
     assert weighted == pytest.approx(duplicated[1][0])
 
 
@@ -421,9 +424,9 @@ def test_own_kmeans_matches_scikit_learn():
 
 def test_figures_build(planted, result):
     scores, _ = planted
-    heatmap = clusters.plot_profile_heatmap(result.profiles, 2022)
-    selection = clusters.plot_k_selection(result.selection, 2022, result.chosen)
-    pca = clusters.plot_pca_map(scores, result.assignments, 2022)
+    heatmap = cluster_plots.plot_profile_heatmap(result.profiles, 2022)
+    selection = cluster_plots.plot_k_selection(result.selection, 2022, result.chosen)
+    pca = cluster_plots.plot_pca_map(scores, result.assignments, 2022)
     for figure in (heatmap, selection, pca):
         assert isinstance(figure, Figure)
         figure.canvas.draw()
@@ -439,7 +442,136 @@ def test_pca_map_never_shows_a_municipality_with_fewer_than_three_respondents(pl
     scores = scores.copy()
     few = scores["boelge"].eq(2024) & scores["kommunekode"].isin(scores["kommunekode"].unique()[:5])
     scores.loc[few, "n_respondenter"] = 2
-    figure = clusters.plot_pca_map(scores, result.assignments, 2024)
+    figure = cluster_plots.plot_pca_map(scores, result.assignments, 2024)
     shown = sum(len(collection.get_offsets()) for collection in figure.axes[0].collections)
     clustered = result.assignments.query("boelge == 2024")["klynge"].notna().sum()
     assert shown == clustered - 5
+
+
+# --------------------------------------------------------------------------- no clear types
+
+#: synth's four planted types (one scale point stronger on "its" theme).
+SYNTH_TYPES = synth.TYPE_PROFILES[THEMES].to_numpy()
+#: A world without types: every municipality drawn around one profile.
+ONE_PROFILE = np.full((1, 6), 3.0)
+
+
+def test_a_world_without_types_gives_one_group_in_every_wave():
+    scores, answers, _ = planted_scores(seed=21, centres=ONE_PROFILE, respondents=True)
+    result = clusters.cluster_municipalities(scores, answers, settings=FAST)
+    assert (result.chosen["k"] == 1).all(), result.chosen
+    assert result.chosen["ingen_typer"].all()
+    assert result.chosen["begrundelse"].str.contains("ingen tydelige typer").all()
+    clustered = result.assignments.dropna(subset=["klynge"])
+    assert len(clustered) == (result.assignments["aarsag"].isna()).sum() > 0
+    assert (clustered["klynge"] == 1).all()
+    assert (clustered["klyngenavn"] == clusters.NO_TYPES_NAME).all()
+    assert clustered["sikkerhed"].isna().all()
+    assert result.profiles.groupby("boelge").size().eq(1).all()
+    assert result.profiles["jaccard"].isna().all() and result.profiles["stabil"].isna().all()
+    assert result.profiles["stabilitet"].str.startswith("ikke beregnet").all()
+    # the one profile is the wave's mean of the clustered municipalities
+    for wave, rows in clustered.merge(scores, on=["boelge", "kommunekode"]).groupby("boelge"):
+        profile = result.profiles[result.profiles["boelge"] == wave]
+        np.testing.assert_allclose(profile[THEMES].to_numpy()[0], rows[THEMES].mean().to_numpy())
+        assert profile["antal_kommuner"].iloc[0] == len(rows)
+
+
+def test_a_world_without_types_but_a_general_level_gives_one_group():
+    # a municipality's general level lifts all six themes (correlation 0.5): not a type
+    rng = np.random.default_rng(5)
+    correlation = np.full((6, 6), 0.5) + 0.5 * np.eye(6)
+    frames = []
+    for wave in WAVES:
+        values = rng.multivariate_normal(np.full(6, 3.0), 0.3**2 * correlation, 98)
+        frame = pd.DataFrame(values, columns=THEMES)
+        frame.insert(0, "n_respondenter", rng.integers(3, 60, 98))
+        frame.insert(0, "kommunekode", reference.municipalities()["kommunekode"].to_numpy())
+        frame.insert(0, "boelge", wave)
+        frames.append(frame)
+    result = clusters.cluster_municipalities(
+        pd.concat(frames, ignore_index=True), settings=Settings(n_bootstrap=0)
+    )
+    assert (result.chosen["k"] == 1).all(), result.chosen
+
+
+def test_synths_planted_types_are_still_found():
+    scores, answers, truth = planted_scores(seed=8, centres=SYNTH_TYPES, respondents=True)
+    result = clusters.cluster_municipalities(scores, answers, settings=FAST)
+    assert (result.chosen["k"] == 4).all(), result.chosen
+    assert not result.chosen["ingen_typer"].any()
+    for wave, ari in recovery(result, truth).items():
+        assert ari >= 0.8, (wave, ari)
+    assert result.profiles["jaccard_respondenter"].between(0, 1).all()
+    # resampling respondents too adds their noise: on average no more stable than fpc's layer
+    assert result.profiles["jaccard_respondenter"].mean() <= result.profiles["jaccard"].mean()
+
+
+def test_weak_types_do_not_inflate_k():
+    # four weak types: types half as far apart as PLANTED, noisy respondents
+    weak = PLANTED.mean(axis=0) + 0.5 * (PLANTED - PLANTED.mean(axis=0))
+    scores, answers, _ = planted_scores(seed=9, centres=weak, respondents=True)
+    result = clusters.cluster_municipalities(scores, answers, settings=Settings(n_bootstrap=0))
+    assert (result.chosen["k"] <= 4).all(), result.chosen
+
+
+def test_the_rule_takes_the_bic_and_k_one_can_win():
+    rows = []
+    for k, gap, bic in [(1, 0.0, 100.0), (2, 0.5, 104.0), (3, 0.9, 103.0), (4, 0.95, 110.0)]:
+        rows.append({"metode": "kmeans", "k": k, "silhuet": np.nan if k == 1 else 0.2,
+                     "gap": gap, "gap_se": 0.05, "bic": np.nan})  # fmt: skip
+        rows.append({"metode": "gmm", "k": k, "silhuet": np.nan, "gap": gap, "gap_se": 0.05,
+                     "bic": bic})  # fmt: skip
+    table = pd.DataFrame(rows)
+    choice = clusters.choose_solution(table)
+    assert (choice["k"], choice["k_bic"], choice["k_gap"]) == (1, 1, 3)
+    assert "ingen tydelige typer" in choice["begrundelse"]
+    # types must beat one normal by more than the margin (10)
+    table.loc[(table["metode"] == "gmm") & (table["k"] == 3), "bic"] = 91.0
+    assert clusters.choose_solution(table)["k"] == 1
+    table.loc[(table["metode"] == "gmm") & (table["k"] == 3), "bic"] = 89.0
+    assert clusters.choose_solution(table)["k"] == 3
+    # without any BIC (too few municipalities) the gap statistic decides
+    no_bic = table.assign(bic=np.nan)
+    assert clusters.choose_solution(no_bic)["k"] == 3
+    assert clusters.choose_solution(no_bic)["metode"] == "kmeans"
+
+
+def test_the_analyst_can_force_one_group_or_types(planted):
+    scores, _ = planted
+    one_wave = scores[scores["boelge"] == 2020]
+    forced = clusters.cluster_municipalities(one_wave, settings=Settings(n_clusters=1))
+    assert forced.chosen["k"].tolist() == [1]
+    assert forced.assignments["klyngenavn"].eq(clusters.NO_TYPES_NAME).all()
+    assert forced.chosen["begrundelse"].str.contains("fastsat af analytikeren").all()
+    no_types, _, _ = planted_scores(seed=21, centres=ONE_PROFILE, waves=(2020,))
+    types = clusters.cluster_municipalities(
+        no_types, settings=Settings(n_clusters=3, n_bootstrap=0)
+    )
+    assert types.chosen["k"].tolist() == [3] and len(types.profiles) == 3
+    with pytest.raises(ValueError, match="klynge_k"):
+        clusters.cluster_municipalities(one_wave, settings=Settings(n_clusters=0))
+
+
+def test_figures_of_a_wave_without_types_build():
+    scores, _, _ = planted_scores(seed=21, centres=ONE_PROFILE, waves=(2020,))
+    result = clusters.cluster_municipalities(scores, settings=Settings(n_bootstrap=0))
+    heatmap = cluster_plots.plot_profile_heatmap(result.profiles, 2020)
+    assert "ingen tydelige typer" in heatmap.axes[0].get_title()
+    for figure in (
+        heatmap,
+        cluster_plots.plot_k_selection(result.selection, 2020, result.chosen),
+        cluster_plots.plot_pca_map(scores, result.assignments, 2020),
+    ):
+        figure.canvas.draw()
+
+
+def test_jaccard_is_zero_for_a_cluster_missing_from_a_resample_as_fpc():
+    # a one-point cluster is absent from about (1 - 1/n)^n of the resamples: Jaccard 0 there
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(0, 1, (29, 2)), [[40.0, 40.0]]])
+    labels = np.r_[np.zeros(29, dtype=int), 1]
+    result = clusters.bootstrap_stability(X, labels, "kmeans", settings=Settings(n_bootstrap=400))
+    absent = (1 - 1 / 30) ** 30
+    assert result.jaccard[1] == pytest.approx(1 - absent, abs=0.08)
+    assert result.dissolved[1] == pytest.approx(absent, abs=0.08)

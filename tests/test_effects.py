@@ -19,7 +19,9 @@ import statsmodels.api as sm
 from matplotlib.figure import Figure
 
 from omstilling_analysis import effects, reference
+from omstilling_analysis.plots import effects as effect_plots
 from omstilling_analysis.settings import Settings
+from omstilling_analysis.text import dk_number
 
 THEMES = reference.theme_codes()
 WAVES = (2020, 2022, 2024)
@@ -107,8 +109,8 @@ def _found(table: pd.DataFrame, udfald: str, tema: str, sign: float | None = Non
     hit = rows["p_justeret"] < 0.05
     if sign is not None:
         hit &= np.sign(rows["estimat"]) == np.sign(sign)
-    waves = hit[rows["boelge"] != effects.POOLED].sum()
-    return bool(waves >= 2 or hit[rows["boelge"] == effects.POOLED].any())
+    waves = hit[~rows[effects.POOLED]].sum()
+    return bool(waves >= 2 or hit[rows[effects.POOLED]].any())
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +211,8 @@ def test_missing_municipalities_years_and_zero_denominators_are_reported():
         answered = (scores["boelge"] == wave).sum()
         for udfald in effects.OUTCOMES:
             modelled = result.table.loc[
-                (result.table["boelge"] == str(wave)) & (result.table["udfald"] == udfald), "n"
+                (result.table["boelge"] == wave).fillna(False) & (result.table["udfald"] == udfald),
+                "n",
             ]
             n = int(modelled.iloc[0]) if len(modelled) else 0
             reported = result.missing[
@@ -218,7 +221,7 @@ def test_missing_municipalities_years_and_zero_denominators_are_reported():
                 & (result.missing["aarsag"] != "ingen besvarelser i bølgen")
             ]
             assert n + len(reported) == answered, (wave, udfald)
-    assert "2024" not in set(result.table["boelge"])
+    assert 2024 not in set(result.table["boelge"].dropna())
     assert any("med besvarelser indgår ikke i modellerne" in s for s in result.sentences)
 
 
@@ -256,7 +259,7 @@ def test_planted_links_are_found_with_the_right_sign(planted_result):
     for (udfald, tema), sign in PLANTED.items():
         assert _found(table, udfald, tema, sign), (udfald, tema)
         pooled = table[
-            (table["boelge"] == "samlet") & (table["udfald"] == udfald) & (table["tema"] == tema)
+            table[effects.POOLED] & (table["udfald"] == udfald) & (table["tema"] == tema)
         ]
         assert np.sign(pooled["estimat"].iloc[0]) == np.sign(sign)
     absent = [(u, t) for u in effects.OUTCOMES for t in THEMES if (u, t) not in PLANTED]
@@ -269,23 +272,26 @@ def test_the_table_has_the_contract_columns(planted_result):
     contract = ["boelge", "udfald", "tema", "estimat", "ci_lav", "ci_hoej", "p", "p_justeret", "n"]
     assert list(table.columns[: len(contract)]) == contract
     assert {"model", "r2", "r2_cv"} <= set(table.columns)
-    assert set(table["boelge"]) == {"2020", "2022", "2024", "samlet"}
+    assert table["boelge"].dtype == "Int64" and table[effects.POOLED].dtype == bool
+    assert set(table["boelge"].dropna()) == {2020, 2022, 2024}
+    assert table["boelge"].isna().eq(table[effects.POOLED]).all()
+    assert table[effects.POOLED].sum() == 4 * 6
     assert len(table) == 4 * 4 * 6
     assert (table["ci_lav"] < table["estimat"]).all() and (
         table["estimat"] < table["ci_hoej"]
     ).all()
     assert (table["p_justeret"] >= table["p"]).all()
-    assert table.loc[table["boelge"] == "samlet", "n"].iloc[0] == 3 * 95
+    assert table.loc[table[effects.POOLED], "n"].iloc[0] == 3 * 95
     binomial = table["udfald"].isin(list(effects.BINOMIAL))
     assert table.loc[binomial, "model"].str.contains("binomial GLM").all()
     assert table.loc[binomial, "model"].str.contains("log-odds").all()
     assert table.loc[~binomial, "model"].str.startswith("OLS").all()
-    pooled = table["boelge"] == "samlet"
+    pooled = table[effects.POOLED]
     assert table.loc[pooled, "model"].str.contains("klyngerobuste SE").all()
     assert table.loc[~pooled, "model"].str.endswith("HC3").all()
     # Cross-validated fit is below the in-sample fit, but the planted links carry over.
     assert (table["r2_cv"] < table["r2"]).all()
-    assert (table.loc[table["boelge"] == "samlet", "r2_cv"] > 0).all()
+    assert (table.loc[table[effects.POOLED], "r2_cv"] > 0).all()
     assert table.loc[binomial, "estimat_pp"].notna().all()
     assert table.loc[~binomial, "estimat_pp"].isna().all()
 
@@ -394,7 +400,9 @@ def test_wave_models_report_hc3_inference(small_case):
     # t(n − k) inference on the HC3 covariance (statsmodels' default for HC3 would be normal).
     y = data["digital_selvbetjening_pct"].to_numpy()
     ols = sm.OLS(y, X).fit(cov_type="HC3", use_t=True)
-    rows = table[(table["boelge"] == "2022") & (table["udfald"] == "digital_selvbetjening_pct")]
+    rows = table[
+        (table["boelge"] == 2022).fillna(False) & (table["udfald"] == "digital_selvbetjening_pct")
+    ]
     np.testing.assert_allclose(rows["estimat"], ols.params[1:7], rtol=1e-8)
     np.testing.assert_allclose(rows["p"], ols.pvalues[1:7], rtol=1e-6)
     np.testing.assert_allclose(rows["ci_lav"], ols.conf_int()[1:7, 0], rtol=1e-8)
@@ -414,7 +422,7 @@ def test_wave_models_report_hc3_inference(small_case):
     bread = np.linalg.inv(X.T @ (X * w[:, None]))
     scores = X * ((successes - trials * p) / (1 - h))[:, None]
     se = np.sqrt(np.diag(bread @ scores.T @ scores @ bread))
-    rows = table[(table["boelge"] == "2022") & (table["udfald"] == "andel_i_drift")]
+    rows = table[(table["boelge"] == 2022).fillna(False) & (table["udfald"] == "andel_i_drift")]
     np.testing.assert_allclose(rows["estimat"], glm.params[1:7], rtol=1e-6)
     for row, (estimate, s) in zip(
         rows.itertuples(), zip(glm.params[1:7], se[1:7], strict=True), strict=True
@@ -435,7 +443,7 @@ def test_pooled_models_report_municipality_clustered_inference(small_case):
     bread = np.linalg.inv(X.T @ X)
     by_hand = _cluster_by_hand(X, X * ols.resid[:, None], bread, groups)
     np.testing.assert_allclose(by_hand, ols.cov_params(), rtol=1e-8)
-    rows = table[(table["boelge"] == "samlet") & (table["udfald"] == "gevinst_kr_pr_indbygger")]
+    rows = table[table[effects.POOLED] & (table["udfald"] == "gevinst_kr_pr_indbygger")]
     se = np.sqrt(np.diag(by_hand))
     for row, (estimate, s) in zip(
         rows.itertuples(), zip(ols.params[1:7], se[1:7], strict=True), strict=True
@@ -452,7 +460,7 @@ def test_pooled_models_report_municipality_clustered_inference(small_case):
     p = glm.predict(X)
     bread = np.linalg.inv(X.T @ (X * (trials * p * (1 - p))[:, None]))
     by_hand = _cluster_by_hand(X, X * (successes - trials * p)[:, None], bread, groups)
-    rows = table[(table["boelge"] == "samlet") & (table["udfald"] == "andel_skaleret")]
+    rows = table[table[effects.POOLED] & (table["udfald"] == "andel_skaleret")]
     se = np.sqrt(np.diag(by_hand))
     for row, (estimate, s) in zip(
         rows.itertuples(), zip(glm.params[1:7], se[1:7], strict=True), strict=True
@@ -505,13 +513,13 @@ def test_sentence_wording_and_number_format():
     ) in sentences
     none = [s for s in sentences if "ingen sammenhæng" in s]
     assert len(none) == 3  # one for each outcome without findings
-    assert effects._dk(1234.56, 1) == "1.234,6"
-    assert effects._dk(-0.04, 1) == "0,0"
-    assert effects._dk(-2.5, 2) == "−2,50"
+    assert dk_number(1234.56, 1) == "1.234,6"
+    assert dk_number(-0.04, 1) == "0,0"
+    assert dk_number(-2.5, 2) == "−2,50"
 
 
 def test_figures(planted_result):
-    figure = effects.plot_coefficients(planted_result.table, "andel_i_drift")
+    figure = effect_plots.plot_coefficients(planted_result.table, "andel_i_drift")
     assert isinstance(figure, Figure)
     assert len(figure.axes) == 4
     assert [ax.get_title() for ax in figure.axes] == [
@@ -521,14 +529,54 @@ def test_figures(planted_result):
         "Samlet",
     ]
     plt.close(figure)
-    figures = effects.effect_figures(planted_result, max_links=2)
+    figures = effect_plots.effect_figures(planted_result, max_links=2)
     assert len(figures) == 4 + 2
     assert all(isinstance(f, Figure) for f in figures.values())
     for figure in figures.values():
         plt.close(figure)
-    figure = effects.plot_partial_dependence(
-        planted_result.linked, planted_result.table, "gevinst_kr_pr_indbygger", "TEK", boelge="2022"
+    figure = effect_plots.plot_partial_dependence(
+        planted_result.linked, planted_result.table, "gevinst_kr_pr_indbygger", "TEK", boelge=2022
     )
     line = figure.axes[0].get_lines()[0].get_ydata()
     assert line[-1] > line[0]  # the planted positive link
     plt.close(figure)
+
+
+# --------------------------------------------------------------------------- multiple testing
+
+
+def _bh_by_hand(p: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg step-up, written out: p̃(i) = min over j >= i of min(1, m p(j) / j)."""
+    m = len(p)
+    order = np.argsort(p)
+    scaled = np.minimum(1.0, p[order] * m / np.arange(1, m + 1))
+    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = adjusted
+    return out
+
+
+def test_bh_families_are_the_waves_and_the_pooled_model(planted_result):
+    table = planted_result.table
+    keys = [(w, False) for w in (2020, 2022, 2024)] + [(None, True)]
+    for wave, pooled in keys:
+        family = table[table[effects.POOLED]] if pooled else table[table["boelge"] == wave]
+        assert len(family) == 4 * 6
+        np.testing.assert_allclose(
+            family["p_justeret"], _bh_by_hand(family["p"].to_numpy()), rtol=1e-12
+        )
+
+
+def test_dropping_a_wave_leaves_the_other_waves_adjusted_p_unchanged(planted_result):
+    scores, outcomes = _synthetic(seed=11)
+    fewer = effects.estimate_effects(scores[scores["boelge"] != 2024], outcomes).table
+    assert set(fewer["boelge"].dropna()) == {2020, 2022}
+    for wave in (2020, 2022):
+        before = planted_result.table[planted_result.table["boelge"] == wave]
+        after = fewer[fewer["boelge"] == wave]
+        np.testing.assert_allclose(after["p"], before["p"], rtol=1e-12)
+        np.testing.assert_allclose(after["p_justeret"], before["p_justeret"], rtol=1e-12)
+    # the pooled model is its own family, over the waves it has
+    pooled = fewer[fewer[effects.POOLED]]
+    assert pooled["n"].max() == 2 * 95
+    np.testing.assert_allclose(pooled["p_justeret"], _bh_by_hand(pooled["p"].to_numpy()))

@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 from openpyxl.utils.escape import unescape
 
-from omstilling_analysis import feedback, reference, report
+from omstilling_analysis import publish, reference, report, text
+from omstilling_analysis.report import feedback, videncenter
 from omstilling_analysis.settings import Settings
 
 THEMES = reference.theme_codes()
@@ -175,16 +176,14 @@ def run(tmp_path_factory):
     """The writers of a run, applied to a temporary folder (timed)."""
     tables, manifest = make_tables()
     settings = Settings(n_bootstrap=50)
-    out = tmp_path_factory.mktemp("out")
-    extras: dict = {"notes": []}
-    writers = report.output_writers(tables, manifest, settings, extras)
-    durations = {}
-    for name, writer in writers.items():
-        started = time.perf_counter()
-        writer(out / name)
-        durations[name] = time.perf_counter() - started
-    return {"tables": tables, "manifest": manifest, "out": out, "writers": writers,
-            "durations": durations, "settings": settings}  # fmt: skip
+    root = tmp_path_factory.mktemp("out")
+    data = videncenter.summary_data(tables, manifest, settings)
+    started = time.perf_counter()
+    written = videncenter.write_videncenter(root, data)
+    duration = time.perf_counter() - started
+    return {"tables": tables, "manifest": manifest, "out": root / videncenter.FOLDER,
+            "written": written, "duration": duration, "settings": settings,
+            "data": data}  # fmt: skip
 
 
 def _rows(sheet) -> list[list]:
@@ -198,11 +197,11 @@ def _kommuner(path: Path) -> pd.DataFrame:
 
 
 def test_writers_and_sheets(run):
-    assert set(run["writers"]) == {"opsummering_2022.xlsx", "opsummering_2024.xlsx", "figurer"}
+    names = {p.name for p in run["out"].iterdir()}
+    assert {"opsummering_2022.xlsx", "opsummering_2024.xlsx", "figurer"} <= names
     for wave in WAVES:
         book = openpyxl.load_workbook(run["out"] / f"opsummering_{wave}.xlsx")
         assert book.sheetnames == list(report.SHEETS)
-    assert run["durations"]["opsummering_2024.xlsx"] < 2.0
 
 
 def test_charts_and_pictures(run):
@@ -246,7 +245,7 @@ def test_kommuner_lists_all_98_with_values_as_in_the_frames(run):
         )
         for code in NONE:
             row = table.set_index("Kommunekode").loc[code]
-            assert row["Modenhedsindeks"] == report.NO_RESPONSES
+            assert row["Modenhedsindeks"] == text.NO_RESPONSES
             assert row["Respondenter"] == 0
 
 
@@ -256,25 +255,27 @@ def test_published_scores_hide_small_numbers():
     few = row | {"kommunekode": 147, "n_respondenter": 2} | {f"{t}_n": 2 for t in THEMES}
     gap = row | {"kommunekode": 151, "DAT_n": 2}
     frame = pd.DataFrame([row, few, gap])
-    published = report.published_scores(frame)
+    published = publish.published_scores(frame)
     assert published["modenhedsindeks"].notna().tolist() == [True, False, False]
     assert published["BOR"].notna().tolist() == [True, False, True]
     assert published["DAT_skjult"].tolist() == [False, True, True]
     # A theme that does not count in the index does not hide the index.
     weights = dict.fromkeys(THEMES, 1.0) | {"DAT": 0.0}
-    published = report.published_scores(frame, Settings(theme_weights=weights))
+    published = publish.published_scores(frame, Settings(theme_weights=weights))
     assert published["modenhedsindeks"].notna().tolist() == [True, False, True]
 
 
 def test_suppression_of_small_numbers(run):
-    hidden = report.suppressed_text(run["settings"])
+    hidden = text.suppressed(run["settings"].min_respondents_published)
     assert hidden == "færre end 3 besvarelser"
     themes = list(reference.themes()["navn"])
     table = _kommuner(run["out"] / "opsummering_2024.xlsx").set_index("Kommunekode")
     for code in FEW:
         row = table.loc[code]
-        for column in [*themes, "Modenhedsindeks", "Modenhedsniveau", "Klynge", "Ændring i indeks"]:
+        for column in [*themes, "Modenhedsindeks", "Modenhedsniveau", "Klynge"]:
             assert row[column] == hidden, (code, column)
+        # The change is hidden too, and the cell says which wave's value is too small.
+        assert row["Ændring i indeks"] == f"{hidden} i 2024"
         assert row["Rang"] == hidden
         assert row["Respondenter"] == FEW[code]  # a count, not a score
     # A theme with only 2 respondents with a score hides that theme and the index only.
@@ -328,8 +329,16 @@ def test_other_sheets_carry_the_frames(run):
     assert reasons == {"ikke besvaret": 1, "dublet": 1, "ukendt kommune": 0}
     effects = _rows(book["Effekter"])
     assert any(isinstance(r[0], str) and "standardafvigelse" in r[0] for r in effects)
-    header = next(r for r in effects if r[0] == "Bølge")
+    header = next(r for r in effects if r[0] == "Model")
     assert "Justeret p" in header
+    # One paragraph per outcome, and the caveat said once, not after every finding.
+    flat_text = " ".join(str(v) for r in effects for v in r if isinstance(v, str))
+    assert flat_text.count("ikke hvad der er årsag til hvad") == 1
+    assert sum(1 for r in effects if isinstance(r[0], str) and " året efter: " in r[0]) + sum(
+        1 for r in effects if isinstance(r[0], str) and "intet tema hænger sikkert" in r[0]
+    ) == len({u for u in run["tables"]["effekter.csv"]["udfald"]})
+    models = {r[0] for r in effects if r[0] in ("bølge 2024", "samlet over bølgerne")}
+    assert models == {"bølge 2024", "samlet over bølgerne"}
 
 
 def test_missing_analysis_tables_are_explained(tmp_path):
@@ -338,8 +347,8 @@ def test_missing_analysis_tables_are_explained(tmp_path):
                  "klyngevalg.csv", "reliabilitet.csv", "itemstatistik.csv"):  # fmt: skip
         tables.pop(name)
     tables["datakvalitet.csv"] = tables["datakvalitet.csv"].iloc[0:0]
-    writers = report.output_writers(tables, {}, Settings(n_bootstrap=20), {})
-    writers["opsummering_2024.xlsx"](tmp_path / "o.xlsx")
+    data = videncenter.summary_data(tables, {}, Settings(n_bootstrap=20))
+    report.write_summary(tmp_path / "o.xlsx", data, 2024)
     book = openpyxl.load_workbook(tmp_path / "o.xlsx")
     assert book.sheetnames == list(report.SHEETS)
     assert "ingen effektanalyse" in str(_rows(book["Effekter"]))
@@ -377,13 +386,13 @@ def test_feedback_workbook_for_one_municipality(run, tmp_path):
     assert index_row[1] == pytest.approx(index)
     with zipfile.ZipFile(path) as archive:
         assert sum(n.startswith("xl/charts/chart") for n in archive.namelist()) >= 2
-    # A municipality with too few respondents: its own numbers are hidden.
-    small = feedback.municipality_workbook_from_results(results, "101", 2024, tmp_path / "k.xlsx")
-    rows = _rows(openpyxl.load_workbook(small)["Profil"])
-    assert next(r for r in rows if r[0] == "Modenhedsindeks")[1] == "færre end 3 besvarelser"
-    with pytest.raises(ValueError, match="ukendt kommune"):
+    # A municipality with too few respondents gets no workbook, and is told why.
+    with pytest.raises(feedback.NotPublishable, match="færre end 3"):
+        feedback.municipality_workbook_from_results(results, "101", 2024, tmp_path / "k.xlsx")
+    assert not (tmp_path / "k.xlsx").exists()
+    with pytest.raises(feedback.ResultsError, match="ukendt kommune"):
         feedback.municipality_workbook_from_results(results, "Atlantis", None, None)
-    with pytest.raises(ValueError, match="bølge"):
+    with pytest.raises(feedback.ResultsError, match="bølge"):
         feedback.municipality_workbook_from_results(results, "851", 1999, None)
 
 

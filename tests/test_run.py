@@ -80,8 +80,8 @@ def test_contract_outputs_with_their_columns(run, name):
 def test_summaries_figures_and_manifest_exist(run):
     _, out, _ = run
     assert {f"opsummering_{w}.xlsx" for w in (2020, 2022, 2024)} <= {p.name for p in out.iterdir()}
-    assert len(list((out / "figurer").glob("*.png"))) >= 10
-    assert not [p for p in out.parent.iterdir() if p.name.startswith(".omstilling-")]
+    assert len(list((out / "til_videncenter" / "figurer").glob("*.png"))) >= 10
+    assert not [p for p in out.parent.iterdir() if p.name.startswith((".out.ny-", ".out.gammel-"))]
 
 
 def test_manifest_accounts_for_every_row_and_input(run):
@@ -186,7 +186,7 @@ def test_rerun_replaces_outputs_and_keeps_other_files(run, tmp_path):
     settings_file = tmp_path / "indstillinger.toml"
     settings_file.write_text("bootstrap = 10\nklynge_k = 3\n", encoding="utf-8")
     args = [
-        "run",
+        "kør",
         "--raw",
         str(raw),
         "--out",

@@ -25,7 +25,8 @@ from omstilling_analysis.text import level_names, short_theme_names
 
 __all__ = [
     "plot_cluster_profiles", "plot_index_by_region", "plot_level_distribution",
-    "plot_national_development", "plot_theme_distribution",
+    "plot_municipality_development", "plot_municipality_profile", "plot_national_development",
+    "plot_theme_distribution",
 ]  # fmt: skip
 
 
@@ -164,11 +165,75 @@ def plot_national_development(national: pd.DataFrame) -> Figure:
             label=labels[column],
         )
     ax.set_xticks(waves, [str(w) for w in waves])
-    ax.set_ylim(1, 5)
-    ax.yaxis.set_major_formatter(dk_axis(1))
-    ax.set_ylabel("Landsgennemsnit (1-5)")
+    values = national.to_numpy(float)
+    values = values[~np.isnan(values)]
+    if len(values):
+        # The axis shows the changes (a band around the values), not the whole 1-5 scale.
+        pad = max(0.05, 0.15 * (values.max() - values.min()))
+        ax.set_ylim(values.min() - pad, values.max() + pad)
+    ax.yaxis.set_major_formatter(dk_axis(2))
+    ax.set_ylabel("Landsgennemsnit (skala 1-5; aksen viser kun det brugte udsnit)")
     ax.set_title("Udviklingen på landsplan")
     ax.legend(fontsize="small", ncols=2, frameon=False)
+    style_axes(ax)
+    fig.tight_layout()
+    return fig
+
+
+def plot_municipality_profile(profile: pd.DataFrame, name: str, wave: int) -> Figure:
+    """One municipality's published theme scores (with 95 % intervals) against its cluster,
+    its region and the country: the frame of ``report.feedback.municipality_profile``."""
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.subplots()
+    rows = profile.iloc[:-1]  # the six themes; the index is the table's last row
+    labels = list(short_theme_names().values())[: len(rows)]
+    x = np.arange(len(rows))
+
+    def numbers(column: str) -> np.ndarray:
+        return pd.to_numeric(rows[column], errors="coerce").to_numpy(float)
+
+    own = numbers("Kommunen")
+    if np.isnan(own).all():
+        return empty_figure(fig, ax, f"{name} har ingen offentliggjorte scorer i bølge {wave}")
+    low, high = numbers("95 %-KI fra"), numbers("95 %-KI til")
+    ax.bar(x, own, color=PALETTE[0], alpha=0.8, label=name, width=0.55)
+    ax.errorbar(
+        x, own, yerr=[own - low, high - own], fmt="none", ecolor="black", capsize=4,
+        label="95 %-konfidensinterval",
+    )  # fmt: skip
+    for i, (column, marker) in enumerate((("Klyngen", "D"), ("Regionen", "s"), ("Landet", "o"))):
+        ax.scatter(x, numbers(column), marker=marker, color=PALETTE[i + 1], zorder=3, label=column)
+    ax.set_xticks(x, labels, rotation=20, ha="right")
+    ax.set_ylim(1, 5)
+    ax.yaxis.set_major_formatter(dk_axis(1))
+    ax.set_ylabel("Temascore (1-5)")
+    ax.set_title(f"{name}: profil mod klynge, region og land, bølge {wave}")
+    ax.legend(fontsize="small", loc="lower left", frameon=False, ncols=2)
+    style_axes(ax)
+    fig.tight_layout()
+    return fig
+
+
+def plot_municipality_development(development: pd.DataFrame, name: str) -> Figure:
+    """One municipality's published index over the waves against the national mean: the frame
+    of ``report.feedback.municipality_development``."""
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
+    waves = development["Bølge"].astype(int).to_numpy()
+    own = pd.to_numeric(development["Modenhedsindeks"], errors="coerce").to_numpy(float)
+    land = pd.to_numeric(development["Landsgennemsnit, indeks"], errors="coerce").to_numpy(float)
+    ax.plot(waves, own, marker="o", color=PALETTE[0], linewidth=2.5, label=name)
+    ax.plot(waves, land, marker="o", color="#7F7F7F", linestyle="--", label="Landsgennemsnit")
+    values = np.concatenate([own[~np.isnan(own)], land[~np.isnan(land)]])
+    if len(values):
+        # The axis shows the changes: a band around the values, not the whole 1-5 scale.
+        middle, half = (values.max() + values.min()) / 2, max((values.max() - values.min()), 0.4)
+        ax.set_ylim(max(1, middle - half), min(5, middle + half))
+    ax.set_xticks(waves, [str(w) for w in waves])
+    ax.yaxis.set_major_formatter(dk_axis(2))
+    ax.set_ylabel("Modenhedsindeks")
+    ax.set_title(f"{name}: modenhedsindekset over bølgerne")
+    ax.legend(fontsize="small", frameon=False)
     style_axes(ax)
     fig.tight_layout()
     return fig

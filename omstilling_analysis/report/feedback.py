@@ -18,8 +18,10 @@ built from published municipality values only.
 
 from __future__ import annotations
 
-import dataclasses
+import io
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +29,39 @@ import numpy as np
 import pandas as pd
 
 from omstilling_analysis import reference
-from omstilling_analysis.plots.style import PALETTE
-from omstilling_analysis.report import (
-    INDEX,
-    NO_RESPONSES,
-    SummaryData,
-    _Book,
-    _chart_block,
-    _table,
-    _theme_chart_axes,
-    _value,
-    _wave_of,
+from omstilling_analysis.errors import UserError
+from omstilling_analysis.plots.style import PALETTE, png_bytes
+from omstilling_analysis.publish import INDEX, municipality_item_means, publish
+from omstilling_analysis.report.data import SummaryData
+from omstilling_analysis.report.xlsx import (
+    Workbook,
+    cell_value,
+    chart_block,
     colour_scale,
+    theme_chart_axes,
 )
 from omstilling_analysis.settings import Settings
-from omstilling_analysis.text import dk_number, level_names, short_theme_names
+from omstilling_analysis.text import NO_RESPONSES, dk_number, level_names, short_theme_names
+
+__all__ = [
+    "RESULT_FILES",
+    "SHEETS",
+    "FeedbackBatch",
+    "NotPublishable",
+    "ResultsError",
+    "results_wave",
+    "feedback_workbook",
+    "load_results",
+    "municipality_development",
+    "municipality_profile",
+    "municipality_workbook",
+    "municipality_workbook_from_results",
+    "highlighted_map",
+    "resolve",
+    "settings_from_manifest",
+    "why_not_published",
+    "workbooks_for_all",
+]
 
 #: The result files a feedback workbook can use (only ``kommunescorer.parquet`` is required).
 RESULT_FILES: tuple[str, ...] = (
@@ -52,7 +72,6 @@ RESULT_FILES: tuple[str, ...] = (
     "datakvalitet.csv",
     "reliabilitet.csv",
     "itemstatistik.csv",
-    "benchmark.csv",
     "rang.csv",
     "udvikling.csv",
     "klynger.csv",
@@ -62,6 +81,14 @@ RESULT_FILES: tuple[str, ...] = (
     "effekter_mangler.csv",
 )
 SHEETS: tuple[str, ...] = ("Profil", "Udvikling", "Potentiale", "Spørgsmål", "Om tallene")
+
+
+class NotPublishable(UserError):
+    """The municipality has no published scores in the wave (a Danish message says why)."""
+
+
+class ResultsError(UserError):
+    """A results folder, municipality or wave that cannot be reported on."""
 
 
 # =========================================================================== reading results
@@ -74,10 +101,12 @@ def load_results(results_dir: str | Path) -> tuple[dict[str, pd.DataFrame], dict
     to report (``FileNotFoundError`` with a Danish message).
     """
     folder = Path(results_dir)
+    if not folder.is_dir():
+        raise ResultsError(f"{results_dir}: mappen findes ikke")
     if not (folder / "kommunescorer.parquet").is_file():
-        raise FileNotFoundError(
-            f"{folder}: fandt ikke kommunescorer.parquet; kør først 'omstilling run' med "
-            "resultater i den mappe"
+        raise ResultsError(
+            f"{results_dir}: ingen resultater her (kommunescorer.parquet mangler); kør først "
+            f"'omstilling kør --out {results_dir}'"
         )
     tables: dict[str, pd.DataFrame] = {}
     for name in RESULT_FILES:
@@ -98,25 +127,68 @@ def load_results(results_dir: str | Path) -> tuple[dict[str, pd.DataFrame], dict
 
 def settings_from_manifest(manifest: dict) -> Settings:
     """The settings a run used (``manifest["indstillinger"]``); defaults for anything absent."""
-    values = manifest.get("indstillinger") or {}
-    names = {f.name for f in dataclasses.fields(Settings)}
-    kept = {k: v for k, v in values.items() if k in names}
-    if "level_thresholds" in kept:
-        kept["level_thresholds"] = tuple(float(t) for t in kept["level_thresholds"])
     try:
-        return Settings(**kept)
+        return Settings.from_manifest(manifest.get("indstillinger") or {})
     except (TypeError, ValueError):
         return Settings()
 
 
 def resolve(kommune: str | int) -> int:
-    """A municipality code from a code or a name; ``ValueError`` (Danish) when unknown."""
+    """A municipality code from a code or a name; :class:`ResultsError` when unknown."""
     code = reference.resolve_municipality(str(kommune).strip())
     if code is None:
-        raise ValueError(
+        raise ResultsError(
             f"ukendt kommune: '{kommune}' (angiv en af de 98 kommunekoder eller et kommunenavn)"
         )
     return int(code)
+
+
+def _summary_data(results_dir: str | Path) -> SummaryData:
+    tables, manifest = load_results(results_dir)
+    settings = settings_from_manifest(manifest)
+    return SummaryData(publish(tables, settings), tables, manifest)
+
+
+def _wave(data: SummaryData, results_dir: str | Path, boelge: int | None) -> int:
+    waves = data.waves
+    if not waves:
+        raise ResultsError(f"{results_dir}: kommunescorer.parquet er tom")
+    wave = waves[-1] if boelge is None else int(boelge)
+    if wave not in waves:
+        raise ResultsError(
+            f"{results_dir}: bølge {wave} findes ikke i resultaterne "
+            f"(der er {', '.join(map(str, waves))})"
+        )
+    return wave
+
+
+def results_wave(results_dir: str | Path, boelge: int | None) -> int:
+    """The wave to report on: ``boelge`` if the results have it, else the latest."""
+    folder = Path(results_dir)
+    if not (folder / "kommunescorer.parquet").is_file():
+        load_results(results_dir)  # raises the one Danish line
+    scores = pd.read_parquet(folder / "kommunescorer.parquet", columns=["boelge"])
+    waves = sorted(int(w) for w in scores["boelge"].dropna().unique())
+    if not waves:
+        raise ResultsError(f"{results_dir}: kommunescorer.parquet er tom")
+    if boelge is not None and int(boelge) not in waves:
+        raise ResultsError(
+            f"{results_dir}: bølge {boelge} findes ikke i resultaterne "
+            f"(der er {', '.join(map(str, waves))})"
+        )
+    return waves[-1] if boelge is None else int(boelge)
+
+
+def why_not_published(data: SummaryData, code: int, wave: int) -> str | None:
+    """Why ``code`` gets no feedback workbook for ``wave`` (``None`` when it gets one)."""
+    scores = data.wave_published(wave)
+    mine = scores[scores["kommunekode"] == code]
+    if mine.empty:
+        return f"ingen besvarelser i bølge {wave}"
+    if bool(mine["skjult"].iloc[0]):
+        n = int(mine["n_respondenter"].iloc[0])
+        return f"{n} {'besvarelse' if n == 1 else 'besvarelser'}, færre end {data.minimum}"
+    return None
 
 
 def municipality_workbook_from_results(
@@ -127,7 +199,7 @@ def municipality_workbook_from_results(
     Parameters
     ----------
     results_dir:
-        The ``--out`` folder of ``omstilling run``.
+        The ``--out`` folder of ``omstilling kør``.
     kommune:
         Municipality code or name (resolved by :func:`reference.resolve_municipality`).
     boelge:
@@ -135,23 +207,60 @@ def municipality_workbook_from_results(
     out:
         Target file; default ``<results_dir>/rapport_<kode>_<bølge>.xlsx``.
 
-    Returns
-    -------
-    Path of the written workbook.
+    Raises
+    ------
+    NotPublishable
+        When the municipality has fewer than the minimum respondents in the wave.
     """
     code = resolve(kommune)
-    tables, manifest = load_results(results_dir)
-    settings = settings_from_manifest(manifest)
-    waves = sorted(int(w) for w in tables["kommunescorer.parquet"]["boelge"].unique())
-    if not waves:
-        raise ValueError(f"{results_dir}: kommunescorer.parquet er tom")
-    wave = waves[-1] if boelge is None else int(boelge)
-    if wave not in waves:
-        raise ValueError(
-            f"bølge {wave} findes ikke i resultaterne (der er {', '.join(map(str, waves))})"
-        )
+    data = _summary_data(results_dir)
+    wave = _wave(data, results_dir, boelge)
+    reason = why_not_published(data, code, wave)
+    if reason is not None:
+        name = reference.municipality(code)["kommune"]
+        raise NotPublishable(f"{name} ({code}) får intet tilbagemeldingsark for {wave}: {reason}")
     target = Path(out) if out is not None else Path(results_dir) / f"rapport_{code}_{wave}.xlsx"
-    return municipality_workbook(tables, code, wave, target, settings=settings, manifest=manifest)
+    return feedback_workbook(data, code, wave, target)
+
+
+@dataclass(frozen=True)
+class FeedbackBatch:
+    """What :func:`workbooks_for_all` did: the workbooks written and the municipalities left
+    without one, with the reason."""
+
+    wave: int
+    written: tuple[Path, ...]
+    skipped: tuple[tuple[int, str, str], ...]  # (code, name, reason)
+
+
+def workbooks_for_all(
+    results_dir: str | Path,
+    boelge: int | None,
+    out_dir: str | Path,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> FeedbackBatch:
+    """One feedback workbook per municipality with published data, into ``out_dir``.
+
+    The run's tables are read and published once and shared by all 98 workbooks.
+    ``progress(i, total, name)`` is called after each municipality.
+    """
+    data = _summary_data(results_dir)
+    wave = _wave(data, results_dir, boelge)
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    written, skipped = [], []
+    places = data.municipalities
+    for i, place in enumerate(places.itertuples(index=False), start=1):
+        code = int(place.kommunekode)
+        reason = why_not_published(data, code, wave)
+        if reason is None:
+            target = folder / f"rapport_{code}_{wave}.xlsx"
+            written.append(feedback_workbook(data, code, wave, target))
+        else:
+            skipped.append((code, str(place.kommune), reason))
+        if progress is not None:
+            progress(i, len(places), str(place.kommune))
+    return FeedbackBatch(wave, tuple(written), tuple(skipped))
 
 
 # =========================================================================== the workbook
@@ -165,17 +274,20 @@ def municipality_workbook(
     settings: Settings | None = None,
     manifest: dict | None = None,
 ) -> Path:
-    """Write the feedback workbook of one municipality and wave to ``path`` (see module doc).
+    """Write the feedback workbook of one municipality and wave from a run's internal tables
+    (by output file name; only ``kommunescorer.parquet`` is required): they are published
+    first (:func:`omstilling_analysis.publish.publish`)."""
+    data = SummaryData(publish(tables, settings), tables, manifest)
+    return feedback_workbook(data, kommunekode, boelge, path)
 
-    ``tables`` are a run's tables by output file name (as :func:`report.output_writers`
-    takes them); only ``kommunescorer.parquet`` is required.
-    """
-    data = SummaryData(tables, manifest, settings)
+
+def feedback_workbook(data: SummaryData, kommunekode: int, boelge: int, path: str | Path) -> Path:
+    """Write the feedback workbook of one municipality and wave to ``path`` (see module doc)."""
     code, wave = int(kommunekode), int(boelge)
     place = reference.municipality(code)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    book = _Book(target)
+    book = Workbook(target)
     try:
         own = _own_values(data, code, wave)
         _profile_sheet(book, data, code, wave, place, own)
@@ -195,10 +307,13 @@ def _own_values(data: SummaryData, code: int, wave: int) -> dict[str, Any]:
     if code not in published.index:
         return dict.fromkeys([*reference.theme_codes(), INDEX, "n"], NO_RESPONSES) | {"n": 0}
     row = published.loc[code]
-    for theme in reference.theme_codes():
-        cells[theme] = data.hidden if row[f"{theme}_skjult"] else _value(row[theme])
-    cells[INDEX] = data.hidden if row[f"{INDEX}_skjult"] else _value(row[INDEX])
-    cells["n"] = _value(row["n_respondenter"])
+    for measure in [*reference.theme_codes(), INDEX]:
+        hidden = bool(row[f"{measure}_skjult"])
+        cells[measure] = data.hidden if hidden else cell_value(row[measure])
+        for bound in ("ci_lav", "ci_hoej"):
+            column = f"{measure}_{bound}"
+            cells[column] = None if hidden or column not in row else cell_value(row[column])
+    cells["n"] = cell_value(row["n_respondenter"])
     cells["level"] = (
         data.hidden
         if row[f"{INDEX}_skjult"]
@@ -249,11 +364,55 @@ def _comparisons(data: SummaryData, code: int, wave: int) -> dict[str, dict[str,
     return out
 
 
+def municipality_profile(data: SummaryData, code: int, wave: int) -> pd.DataFrame:
+    """The municipality's published theme scores and index with their 95 % intervals, against
+    its cluster, its region and the country (one row per measure; a hidden value holds the
+    suppression text): the ``Temaerne`` table of the ``Profil`` sheet."""
+    names = data.theme_names | {INDEX: "Modenhedsindeks"}
+    own = _own_values(data, code, wave)
+    comparisons = _comparisons(data, code, wave)
+    rows = []
+    for m in [*reference.theme_codes(), INDEX]:
+        mine = own[m]
+        land = comparisons["Landet"][m]
+        difference = mine - land if isinstance(mine, float) and isinstance(land, float) else None
+        rows.append(
+            {
+                "Tema": names[m],
+                "Kommunen": mine,
+                "95 %-KI fra": own.get(f"{m}_ci_lav"),
+                "95 %-KI til": own.get(f"{m}_ci_hoej"),
+                "Klyngen": comparisons["Klyngen"][m],
+                "Regionen": comparisons["Regionen"][m],
+                "Landet": land,
+                "Forskel til landet": difference,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def municipality_development(data: SummaryData, code: int) -> pd.DataFrame:
+    """The municipality's published scores in every wave, with the national mean of the index:
+    the table of the ``Udvikling`` sheet."""
+    names = data.theme_names | {INDEX: "Modenhedsindeks"}
+    national = data.national_means()
+    rows = []
+    for wave in data.waves:
+        own = _own_values(data, code, wave)
+        row: dict[str, Any] = {"Bølge": wave, "Respondenter": own["n"]}
+        row |= {names[m]: own[m] for m in [*reference.theme_codes(), INDEX]}
+        row["Modenhedsniveau"] = own.get("level", NO_RESPONSES)
+        row["Landsgennemsnit, indeks"] = (
+            national.loc[wave, INDEX] if wave in national.index and INDEX in national else None
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _profile_sheet(
-    book: _Book, data: SummaryData, code: int, wave: int, place: pd.Series, own: dict
+    book: Workbook, data: SummaryData, code: int, wave: int, place: pd.Series, own: dict
 ) -> None:
     sheet = book.sheet("Profil")
-    names = data.theme_names | {INDEX: "Modenhedsindeks"}
     themes = reference.theme_codes()
     sheet.title(
         f"{place['kommune']} – selvevaluering af digital omstilling, bølge {wave}",
@@ -283,26 +442,22 @@ def _profile_sheet(
 
     comparisons = _comparisons(data, code, wave)
     sheet.heading("Temaerne")
-    rows = []
-    for m in [*themes, INDEX]:
-        mine = own[m]
-        land = comparisons["Landet"][m]
-        difference = mine - land if isinstance(mine, float) and isinstance(land, float) else None
-        rows.append(
-            {
-                "Tema": names[m],
-                "Kommunen": mine,
-                "Klyngen": comparisons["Klyngen"][m],
-                "Regionen": comparisons["Regionen"][m],
-                "Landet": land,
-                "Forskel til landet": difference,
-            }
-        )
-    frame = pd.DataFrame(rows)
-    styles = dict.fromkeys(["Kommunen", "Klyngen", "Regionen", "Landet"], "score")
+    frame = municipality_profile(data, code, wave)
+    styles = dict.fromkeys(
+        ["Kommunen", "95 %-KI fra", "95 %-KI til", "Klyngen", "Regionen", "Landet"], "score"
+    )
     styles["Forskel til landet"] = "change"
     first, last = sheet.frame(frame, styles)
-    sheet.ws.conditional_format(first, 5, last, 5, colour_scale(-0.5, 0, 0.5, "#FFFFFF"))
+    j = list(frame.columns).index("Forskel til landet")
+    sheet.ws.conditional_format(first, j, last, j, colour_scale(-0.5, 0, 0.5))
+    sheet.lines(
+        [
+            "95 %-KI: med 95 % sikkerhed ligger kommunens sande score i intervallet; det er "
+            "bredt, når få har svaret. Orange er svagere end landet, blå stærkere.",
+        ],
+        "note",
+        width=8,
+    )
     cluster_number = comparisons["_cluster"]["number"]
     series = {
         place["kommune"]: [_number(own[t]) for t in themes],
@@ -314,7 +469,7 @@ def _profile_sheet(
     }
     labels = short_theme_names()
     chart_row = sheet.row + 1
-    cats, refs = _chart_block(sheet, chart_row + 40, 0, [labels[t] for t in themes], series)
+    cats, refs = chart_block(sheet, chart_row + 40, 0, [labels[t] for t in themes], series)
     bar = book.workbook.add_chart({"type": "column"})
     radar = book.workbook.add_chart({"type": "radar", "subtype": "marker"})
     for i, (name, ref) in enumerate(refs.items()):
@@ -330,7 +485,7 @@ def _profile_sheet(
                         "border": {"color": colour}}}
         )  # fmt: skip
     bar.set_title({"name": f"{place['kommune']} mod klynge, region og land, bølge {wave}"})
-    _theme_chart_axes(bar)
+    theme_chart_axes(bar)
     bar.set_legend({"position": "bottom"})
     bar.show_blanks_as("gap")
     radar.set_title({"name": "Profil på de seks temaer"})
@@ -338,13 +493,49 @@ def _profile_sheet(
     radar.set_legend({"position": "bottom"})
     sheet.ws.insert_chart(chart_row, 0, bar, {"x_scale": 1.5, "y_scale": 1.3})
     sheet.ws.insert_chart(chart_row + 20, 0, radar, {"x_scale": 1.2, "y_scale": 1.3})
+    png = highlighted_map(data, code, wave)
+    sheet.ws.insert_image(
+        chart_row + 42,
+        0,
+        f"danmarkskort_{code}_{wave}.png",
+        {"image_data": io.BytesIO(png), "x_scale": 0.55, "y_scale": 0.55},
+    )
+    # Each chart on a page of its own when printed, never split across two.
+    sheet.ws.set_h_pagebreaks([chart_row, chart_row + 20, chart_row + 42])
     sheet.finish()
     sheet.ws.set_column(0, 0, 38)
     sheet.ws.set_column(1, 5, 16)
     sheet.ws.activate()
 
 
-def _development_sheet(book: _Book, data: SummaryData, code: int, place: pd.Series) -> None:
+def highlighted_map(data: SummaryData, code: int, wave: int) -> bytes:
+    """The index map of ``wave`` with the municipality's outline drawn thick (PNG).
+
+    The map of the wave is drawn once for all the workbooks made from ``data``; each moves the
+    highlight to its own municipality (:func:`omstilling_analysis.plots.maps.move_highlight`).
+    """
+    from omstilling_analysis.plots import maps
+
+    def draw():
+        scores = data.wave_published(wave)
+        hidden = scores.loc[scores[f"{INDEX}_skjult"], "kommunekode"].astype(int)
+        return maps.plot_denmark_map(
+            scores.set_index("kommunekode")[INDEX].astype(float),
+            kind="index",
+            wave=wave,
+            suppressed=set(hidden),
+            thresholds=data.settings.level_thresholds,
+            min_respondents=data.minimum,
+        )
+
+    figure = data.reuse(("danmarkskort_fremhaevet", wave), draw)
+    name = reference.municipality(code)["kommune"]
+    title = f"{name} (fremhævet) blandt landets kommuner, bølge {wave}"
+    maps.move_highlight(figure, code, title=title)
+    return png_bytes(figure, clear=False)
+
+
+def _development_sheet(book: Workbook, data: SummaryData, code: int, place: pd.Series) -> None:
     sheet = book.sheet("Udvikling")
     names = data.theme_names | {INDEX: "Modenhedsindeks"}
     themes = reference.theme_codes()
@@ -352,18 +543,8 @@ def _development_sheet(book: _Book, data: SummaryData, code: int, place: pd.Seri
         f"{place['kommune']} – udviklingen over bølgerne",
         "Kommunens scorer i hver bølge og landsgennemsnittet af modenhedsindekset.",
     )
-    national = data.national_means()
-    rows = []
-    for wave in data.waves:
-        own = _own_values(data, code, wave)
-        row: dict[str, Any] = {"Bølge": wave, "Respondenter": own["n"]}
-        row |= {names[m]: own[m] for m in [*themes, INDEX]}
-        row["Modenhedsniveau"] = own.get("level", NO_RESPONSES)
-        row["Landsgennemsnit, indeks"] = (
-            national.loc[wave, INDEX] if wave in national.index and INDEX in national else None
-        )
-        rows.append(row)
-    frame = pd.DataFrame(rows)
+    frame = municipality_development(data, code)
+    rows = frame.to_dict("records")
     styles = dict.fromkeys([names[m] for m in [*themes, INDEX]], "score")
     styles |= {"Bølge": "year", "Respondenter": "int", "Landsgennemsnit, indeks": "score"}
     styles["Modenhedsniveau"] = "indent"
@@ -372,7 +553,7 @@ def _development_sheet(book: _Book, data: SummaryData, code: int, place: pd.Seri
     series |= {"Landsgennemsnit": [_number(r["Landsgennemsnit, indeks"]) for r in rows]}
     series |= {short_theme_names()[t]: [_number(r[names[t]]) for r in rows] for t in themes}
     chart_row = sheet.row + 1
-    cats, refs = _chart_block(sheet, chart_row + 22, 0, [str(w) for w in data.waves], series)
+    cats, refs = chart_block(sheet, chart_row + 22, 0, [str(w) for w in data.waves], series)
     chart = book.workbook.add_chart({"type": "line"})
     for i, (name, ref) in enumerate(refs.items()):
         main = i < 2
@@ -385,7 +566,7 @@ def _development_sheet(book: _Book, data: SummaryData, code: int, place: pd.Seri
                         "border": {"color": colour}}}
         )  # fmt: skip
     chart.set_title({"name": f"{place['kommune']}: udvikling"})
-    _theme_chart_axes(chart)
+    theme_chart_axes(chart)
     chart.set_x_axis({"name": "Bølge"})
     chart.set_legend({"position": "right"})
     chart.show_blanks_as("gap")
@@ -393,7 +574,7 @@ def _development_sheet(book: _Book, data: SummaryData, code: int, place: pd.Seri
     sheet.finish()
 
 
-def _potential_sheet(book: _Book, data: SummaryData, code: int, wave: int, own: dict) -> None:
+def _potential_sheet(book: Workbook, data: SummaryData, code: int, wave: int, own: dict) -> None:
     sheet = book.sheet("Potentiale")
     names = data.theme_names
     themes = reference.theme_codes()
@@ -452,7 +633,7 @@ def _potential_sheet(book: _Book, data: SummaryData, code: int, wave: int, own: 
     if ranked:
         labels = short_theme_names()
         by_name = {names[t]: labels[t] for t in themes}
-        cats, refs = _chart_block(
+        cats, refs = chart_block(
             sheet,
             sheet.row + 22,
             0,
@@ -493,37 +674,37 @@ def _findings_by_theme(data: SummaryData, wave: int) -> dict[str, str]:
     return out
 
 
-def _items_sheet(book: _Book, data: SummaryData, code: int, wave: int) -> None:
+def _items_sheet(book: Workbook, data: SummaryData, code: int, wave: int) -> None:
     sheet = book.sheet("Spørgsmål")
     sheet.title(
         f"Spørgsmålene – bølge {wave}",
         "Gennemsnitligt svar (1-5; omvendte spørgsmål er vendt, så højere altid er bedre).",
     )
-    responses = _table(data.tables, "besvarelser.parquet")
-    items = reference.items_of_wave(wave)
-    if responses is None or not set(items) <= set(responses.columns):
+    means = municipality_item_means(
+        data.table("besvarelser.parquet"), data.published.scores, wave, data.settings
+    )
+    if means is None:
         sheet.empty_note("Besvarelserne (besvarelser.parquet) mangler i resultatmappen.")
         sheet.finish()
         return
-    wave_rows = _wave_of(responses, wave)
-    values = wave_rows[items].astype(float)
-    reverse = [i for i in items if i in set(reference.reverse_keyed_items())]
-    values[reverse] = 6.0 - values[reverse]
-    mine = values[wave_rows["kommunekode"].astype("int64").to_numpy() == code]
+    per, national = means
+    mine = per[per["kommunekode"] == code].set_index("item")
     book_items = reference.codebook().set_index("item")
+    reverse = set(reference.reverse_keyed_items())
     rows = []
-    for item in items:
-        n = int(mine[item].notna().sum())
-        own = float(mine[item].mean()) if n >= data.minimum else (
-            NO_RESPONSES if len(mine) == 0 else data.hidden
-        )  # fmt: skip
-        land = float(values[item].mean()) if values[item].notna().sum() >= data.minimum else None
+    for item in reference.items_of_wave(wave):
+        n = mine["n"].get(item, pd.NA)
+        own = mine["gns"].get(item, np.nan)
+        own = data.hidden if pd.isna(own) else float(own)
+        land = national.get(item, np.nan)
+        land = None if pd.isna(land) else float(land)
         rows.append(
             {
                 "Spørgsmål": item,
                 "Tema": data.theme_names[book_items.loc[item, "tema"]],
+                "Omvendt": "ja (vendt)" if item in reverse else "",
                 "Tekst": book_items.loc[item, "tekst"],
-                "Svar i kommunen": n if n >= data.minimum else None,
+                "Svar i kommunen": None if pd.isna(n) else int(n),
                 "Kommunen": own,
                 "Landet": land,
                 "Forskel": own - land if isinstance(own, float) and land is not None else None,
@@ -531,15 +712,25 @@ def _items_sheet(book: _Book, data: SummaryData, code: int, wave: int) -> None:
         )
     frame = pd.DataFrame(rows)
     styles = {"Svar i kommunen": "int", "Kommunen": "score", "Landet": "score", "Forskel": "change"}
+    styles |= {"Tekst": "wrap", "Omvendt": "center"}
     first, last = sheet.frame(frame, styles)
-    sheet.ws.conditional_format(first, 6, last, 6, colour_scale(-0.75, 0, 0.75, "#FFFFFF"))
+    j = list(frame.columns).index("Forskel")
+    sheet.ws.conditional_format(first, j, last, j, colour_scale(-0.75, 0, 0.75))
     sheet.ws.freeze_panes(first, 1)
     sheet.ws.autofilter(first - 1, 0, last, len(frame.columns) - 1)
+    sheet.lines(
+        [
+            "Omvendt: spørgsmålet er formuleret negativt; svaret er vendt (6 − svar), så et højere "
+            "gennemsnit også her betyder mere modenhed.",
+        ],
+        "note",
+        width=8,
+    )
     sheet.finish()
-    sheet.ws.set_column(2, 2, 60)
+    sheet.ws.set_column(3, 3, 60)
 
 
-def _about_sheet(book: _Book, data: SummaryData, wave: int) -> None:
+def _about_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
     sheet = book.sheet("Om tallene")
     sheet.title("Om tallene")
     sheet.lines(
@@ -553,7 +744,9 @@ def _about_sheet(book: _Book, data: SummaryData, wave: int) -> None:
             "Klyngen er den gruppe af kommuner med en lignende profil på de seks temaer, som "
             "kommunen hører til. Rangintervallet viser usikkerheden på placeringen.",
             "Sammenhænge med resultater er fundet i observationsdata og er ikke påviste årsager.",
-            f"Resultaterne stammer fra kørslen {data.manifest.get('koert', '(ukendt tidspunkt)')}.",
+            "Sikker ændring: ændringen siden kommunens forrige bølge er større, end tilfældige "
+            "udsving i, hvem der svarede, kan forklare (Welchs t-test, p < 0,05). En ændring, "
+            "der ikke er sikker, kan godt være reel, men tallene kan ikke skelne den fra støj.",
         ],
         "wrap",
         width=8,
@@ -564,8 +757,12 @@ def _about_sheet(book: _Book, data: SummaryData, wave: int) -> None:
 __all__ = [
     "SHEETS",
     "load_results",
+    "municipality_development",
+    "municipality_profile",
     "municipality_workbook",
     "municipality_workbook_from_results",
+    "highlighted_map",
     "resolve",
     "settings_from_manifest",
+    "why_not_published",
 ]

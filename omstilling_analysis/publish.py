@@ -1,0 +1,809 @@
+"""The publish stage: the one place that decides what may leave KL.
+
+Every workbook, figure, published CSV and notebook view reads from :class:`PublishedTables`
+(made by :func:`publish`) and from nothing else. The rules:
+
+Small numbers
+    No published number rests on fewer than ``Settings.min_respondents_published`` (3)
+    respondents. A municipality's theme score needs that many respondents *with a score on that
+    theme* (``<TEMA>_n``); its index needs every theme of positive weight to be shown, since a
+    hidden theme could otherwise be worked out from the index. Such a value is missing here and
+    the workbooks show :func:`omstilling_analysis.text.suppressed` instead.
+Derived figures from published values only
+    National and regional benchmarks, ranks and rank intervals, and cluster profiles are
+    computed from the published municipalities only, so a suppressed value can never be
+    recovered by differencing; a change since the previous wave exists only between two
+    published values. Breakdowns by role and by item hide every cell resting on fewer than the
+    minimum.
+"Sikker ændring"
+    A change is *sure* when the change shown (on the items both waves asked, when the item set
+    changed) has Welch's *p* below :data:`SIGNIFICANCE_LEVEL` (``udvikling.csv``'s
+    ``sikker_aendring``).
+
+:func:`videncenter_tables` turns the published tables into the CSV files of
+``OUT/til_videncenter/`` (Danish headers); :func:`write_danish_csv` writes them so that a Danish
+Excel opens them as they are (UTF-8 with BOM, ``;``, decimal comma).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from omstilling_analysis import reference, score
+from omstilling_analysis.settings import Settings
+from omstilling_analysis.text import suppressed, theme_names
+
+__all__ = [
+    "INDEX",
+    "POOLED",
+    "is_pooled",
+    "wave_key",
+    "SIGNIFICANCE_LEVEL",
+    "PublishedTables",
+    "publish",
+    "published_benchmarks",
+    "published_changes",
+    "published_cluster_assignments",
+    "published_cluster_profiles",
+    "municipality_item_means",
+    "published_items",
+    "published_ranks",
+    "published_roles",
+    "published_scores",
+    "videncenter_tables",
+    "wave_of",
+    "write_danish_csv",
+]
+
+INDEX = score.INDEX
+#: The one significance level of every published verdict ("Sikker ændring", effect findings).
+SIGNIFICANCE_LEVEL = 0.05
+
+#: The model pooled over the waves: its flag column in the effects table, and how
+#: ``effekter.csv`` names it in its ``boelge`` column (the contract's word).
+POOLED = "samlet"
+
+RANK_COLUMNS = ["boelge", "kommunekode", "rang", "rang_p05", "rang_p95", "n_kommuner"]
+
+
+def wave_of(frame: pd.DataFrame, wave: int) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``boelge`` is ``wave`` (a numeric comparison)."""
+    return frame[pd.to_numeric(frame["boelge"], errors="coerce") == int(wave)]
+
+
+def _usable(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    if frame is None or not isinstance(frame, pd.DataFrame) or frame.empty:
+        return None
+    return frame
+
+
+def _theme_n(frame: pd.DataFrame, theme: str) -> pd.Series:
+    """Respondents behind a theme score: ``<TEMA>_n``, or ``n_respondenter`` if absent."""
+    column = f"{theme}_n" if f"{theme}_n" in frame else "n_respondenter"
+    return pd.to_numeric(frame[column], errors="coerce").fillna(0)
+
+
+# =========================================================================== scores
+
+
+def published_scores(
+    municipality_scores: pd.DataFrame, settings: Settings | None = None
+) -> pd.DataFrame:
+    """Municipality scores with every value that may not be published set to missing.
+
+    Parameters
+    ----------
+    municipality_scores:
+        ``kommunescorer.parquet`` (:class:`omstilling_analysis.schemas.MunicipalityScores`).
+    settings:
+        ``min_respondents_published`` (default 3) and ``theme_weights``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with integer keys, the same columns plus ``skjult`` (bool: fewer than the
+        minimum counted respondents), ``<TEMA>_skjult`` (bool: the theme score rests on fewer
+        respondents with a theme score, ``<TEMA>_n``) and ``modenhedsindeks_skjult`` (bool: the
+        index would reveal a hidden theme of positive weight, or is missing). Hidden values
+        (theme scores, their ``_se``/``_ci_*``, the index, its interval and the level) are NaN.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ms = pd.DataFrame({"boelge": [2024, 2024], "kommunekode": [101, 147],
+    ...     "n_respondenter": [5, 2], "modenhedsindeks": [3.0, 4.0]}
+    ...     | {t: [3.0, 4.0] for t in ["BOR", "STR", "FOR", "STY", "TEK", "DAT"]})
+    >>> published_scores(ms)[["kommunekode", "BOR", "modenhedsindeks", "skjult"]]
+       kommunekode  BOR  modenhedsindeks  skjult
+    0          101  3.0              3.0   False
+    1          147  NaN              NaN    True
+    """
+    s = settings if settings is not None else Settings()
+    minimum = s.min_respondents_published
+    out = municipality_scores.copy()
+    for key in ("boelge", "kommunekode"):
+        if key in out:
+            out[key] = out[key].astype("int64")
+    few = pd.to_numeric(out["n_respondenter"], errors="coerce").fillna(0) < minimum
+    out["skjult"] = few.to_numpy()
+    weights = score.theme_weights(s)
+    index_hidden = few.copy()
+    for theme in reference.theme_codes():
+        hidden = few | (_theme_n(out, theme) < minimum)
+        if theme in out:
+            hidden |= out[theme].isna()
+        out[f"{theme}_skjult"] = hidden.to_numpy()
+        if weights[theme] > 0:
+            index_hidden |= hidden
+        for column in (theme, f"{theme}_se", f"{theme}_ci_lav", f"{theme}_ci_hoej"):
+            if column in out:
+                out[column] = out[column].mask(hidden)
+    if INDEX in out:
+        index_hidden |= out[INDEX].isna()
+    out[f"{INDEX}_skjult"] = index_hidden.to_numpy()
+    for column in (INDEX, f"{INDEX}_se", f"{INDEX}_ci_lav", f"{INDEX}_ci_hoej"):
+        if column in out:
+            out[column] = out[column].mask(index_hidden)
+    if "modenhedsniveau" in out:
+        out["modenhedsniveau"] = out["modenhedsniveau"].astype("Int64").mask(index_hidden)
+    if "modenhedsniveau_navn" in out:
+        out["modenhedsniveau_navn"] = out["modenhedsniveau_navn"].astype(object).mask(index_hidden)
+    return out
+
+
+def published_benchmarks(published: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    """:func:`score.benchmarks` over the published values of every wave.
+
+    A regional figure resting on fewer than the minimum respondents is missing too.
+    """
+    s = settings if settings is not None else Settings()
+    if published.empty:
+        return score.benchmarks(published.iloc[0:0])
+    out = score.benchmarks(published, s)
+    few = pd.to_numeric(out["n_respondenter"], errors="coerce").fillna(0)
+    few = few < s.min_respondents_published
+    statistics = ["gennemsnit", "sd", "minimum", "kvartil_1", "median", "kvartil_3", "maksimum"]
+    out.loc[few, statistics] = np.nan
+    return out
+
+
+# =========================================================================== ranks
+
+
+def published_ranks(
+    published: pd.DataFrame,
+    respondent_scores: pd.DataFrame | None,
+    run_ranks: pd.DataFrame | None = None,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """Rank and 90 % rank interval among the municipalities with a published index.
+
+    Computed with :func:`score.rank_intervals` on the respondents of the published
+    municipalities only, so no suppressed municipality takes part in the ranking. Where every
+    municipality of a wave is published, ``run_ranks`` (``rang.csv``, which is
+    ``score.rank_intervals(respondentscorer, settings)``) already is that result: its rows are
+    taken as they are (each wave is seeded on its own, so the draws are the same).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``boelge, kommunekode, rang, rang_p05, rang_p95, n_kommuner`` (ranks ``Int64``).
+    """
+    s = settings if settings is not None else Settings()
+    frames = []
+    for wave in sorted(published["boelge"].unique()):
+        wave_scores = wave_of(published, wave)
+        shown = set(wave_scores.loc[~wave_scores[f"{INDEX}_skjult"], "kommunekode"].astype(int))
+        if not shown:
+            continue
+        if respondent_scores is not None and len(respondent_scores):
+            respondents = wave_of(respondent_scores, wave)
+            codes = respondents["kommunekode"].astype("int64")
+            if run_ranks is not None and set(codes) == shown:
+                ranks = wave_of(run_ranks, wave)
+            else:
+                ranks = score.rank_intervals(respondents[codes.isin(shown)], s)
+        elif run_ranks is not None:
+            ranks = wave_of(run_ranks, wave).copy()
+            ranks = ranks[ranks["kommunekode"].astype("int64").isin(shown)]
+            index = wave_scores.set_index("kommunekode")[INDEX]
+            ranks["rang"] = ranks["kommunekode"].map(index).rank(ascending=False, method="min")
+            ranks["n_kommuner"] = len(ranks)
+        else:
+            continue
+        frames.append(ranks.reindex(columns=RANK_COLUMNS))
+    if not frames:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64" if c in ("boelge", "kommunekode") else "Int64")
+             for c in RANK_COLUMNS}
+        )  # fmt: skip
+    out = pd.concat(frames, ignore_index=True)
+    for column in ("boelge", "kommunekode"):
+        out[column] = out[column].astype("int64")
+    for column in ("rang", "rang_p05", "rang_p95", "n_kommuner"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").round().astype("Int64")
+    return out.dropna(subset=["rang"]).reset_index(drop=True)
+
+
+# =========================================================================== changes
+
+
+def published_changes(
+    published: pd.DataFrame,
+    changes: pd.DataFrame | None,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """The change of every theme and the index since each municipality's previous wave,
+    between published values only.
+
+    The previous wave is the latest earlier wave in which the municipality has a row (as
+    :func:`score.changes`). The change shown is the one ``udvikling.csv`` says it shows
+    (``vist``: on the items both waves asked when a theme's item set changed, else on all
+    items); *p* and the interval are Welch's. When either value is hidden, the change, its
+    interval and its *p* are missing and ``skjult_grund`` says which wave's value is hidden.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``boelge, kommunekode, forrige_boelge, maal, vaerdi, forrige_vaerdi, aendring, ci_lav,
+        ci_hoej, p, vist, sikker_aendring`` (bool or NA), ``skjult`` (bool), ``skjult_grund``.
+    """
+    s = settings if settings is not None else Settings()
+    text = suppressed(s.min_respondents_published)
+    columns = [
+        "boelge", "kommunekode", "forrige_boelge", "maal", "vaerdi", "forrige_vaerdi",
+        "aendring", "ci_lav", "ci_hoej", "p", "vist", "sikker_aendring", "skjult", "skjult_grund",
+    ]  # fmt: skip
+    measures = [*reference.theme_codes(), INDEX]
+    ordered = published.sort_values(["kommunekode", "boelge"], kind="stable")
+    flags = [f"{m}_skjult" for m in measures]
+    previous = ordered.groupby("kommunekode", sort=False)[["boelge", *measures, *flags]].shift(1)
+    frames = []
+    for measure in measures:
+        now_hidden = ordered[f"{measure}_skjult"].to_numpy(dtype=bool)
+        before_hidden = previous[f"{measure}_skjult"].astype("boolean").fillna(False)
+        frame = pd.DataFrame(
+            {
+                "boelge": ordered["boelge"].to_numpy(),
+                "kommunekode": ordered["kommunekode"].to_numpy(),
+                "forrige_boelge": previous["boelge"].astype("Int64").to_numpy(),
+                "maal": measure,
+                "vaerdi": ordered[measure].to_numpy(dtype=float),
+                "forrige_vaerdi": previous[measure].to_numpy(dtype=float),
+            }
+        )
+        frame["skjult"] = now_hidden | before_hidden.to_numpy(dtype=bool)
+        reason = np.where(
+            now_hidden,
+            text + " i " + frame["boelge"].astype(str),
+            np.where(
+                before_hidden.to_numpy(dtype=bool),
+                text + " i " + frame["forrige_boelge"].astype(str),
+                "",
+            ),
+        )
+        frame["skjult_grund"] = pd.Series(reason).replace("", None).to_numpy()
+        frames.append(frame[frame["forrige_boelge"].notna()])
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    out["forrige_boelge"] = out["forrige_boelge"].astype("Int64")
+    detail = _usable(changes)
+    shown = pd.DataFrame(
+        {"aendring": np.nan, "ci_lav": np.nan, "ci_hoej": np.nan, "p": np.nan}, index=out.index
+    )
+    out["vist"] = None
+    out["sikker_aendring"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    if detail is not None and len(out):
+        detail = _shown_change(detail)
+        keys = ["boelge", "kommunekode", "maal"]
+        for key in ("boelge", "kommunekode"):
+            detail[key] = detail[key].astype("int64")
+        merged = out[keys].merge(detail, on=keys, how="left")
+        for column in ("aendring", "ci_lav", "ci_hoej", "p"):
+            shown[column] = merged[column].to_numpy(dtype=float)
+        out["vist"] = merged["vist"].to_numpy(dtype=object)
+        sure = merged["sikker_aendring"].astype("boolean")
+        out["sikker_aendring"] = sure.to_numpy()
+    else:
+        shown["aendring"] = out["vaerdi"] - out["forrige_vaerdi"]
+    for column in ("aendring", "ci_lav", "ci_hoej", "p"):
+        out[column] = shown[column].mask(out["skjult"])
+    out.loc[out["skjult"], "sikker_aendring"] = pd.NA
+    order = {m: i for i, m in enumerate(measures)}
+    out = out.assign(_order=out["maal"].map(order))
+    out = out.sort_values(["boelge", "kommunekode", "_order"], kind="stable")
+    return out.drop(columns="_order").reindex(columns=columns).reset_index(drop=True)
+
+
+def _shown_change(changes: pd.DataFrame) -> pd.DataFrame:
+    """The change each row of ``udvikling.csv`` shows: on the common items where it says so."""
+    detail = changes.copy()
+    if "vist" not in detail:
+        detail["vist"] = "alle spørgsmål"
+    common = detail["vist"].eq("fælles spørgsmål")
+    for column in ("aendring", "ci_lav", "ci_hoej", "p"):
+        if f"{column}_faelles" in detail:
+            detail[column] = detail[column].where(~common, detail[f"{column}_faelles"])
+    if "sikker_aendring" not in detail:
+        p = pd.to_numeric(detail["p"], errors="coerce")
+        detail["sikker_aendring"] = pd.array(
+            np.where(p.notna(), p < SIGNIFICANCE_LEVEL, pd.NA), dtype="boolean"
+        )
+    keep = ["boelge", "kommunekode", "maal", "aendring", "ci_lav", "ci_hoej", "p", "vist"]
+    return detail[[*keep, "sikker_aendring"]].drop_duplicates(["boelge", "kommunekode", "maal"])
+
+
+# =========================================================================== clusters
+
+
+def published_cluster_assignments(
+    assignments: pd.DataFrame | None, published: pd.DataFrame
+) -> pd.DataFrame | None:
+    """``klynger.csv`` without the cluster of a municipality whose scores are hidden."""
+    frame = _usable(assignments)
+    if frame is None:
+        return None
+    frame = frame.copy()
+    for key in ("boelge", "kommunekode"):
+        frame[key] = frame[key].astype("int64")
+    hidden = published.loc[published["skjult"], ["boelge", "kommunekode"]]
+    mask = frame.set_index(["boelge", "kommunekode"]).index.isin(
+        pd.MultiIndex.from_frame(hidden.astype("int64"))
+    )
+    for column in ("klynge", "klyngenavn"):
+        if column in frame:
+            frame[column] = frame[column].astype(object).mask(mask)
+    return frame[~mask].reset_index(drop=True)
+
+
+def published_cluster_profiles(
+    profiles: pd.DataFrame | None,
+    assignments: pd.DataFrame | None,
+    municipality_scores: pd.DataFrame,
+    settings: Settings | None = None,
+) -> pd.DataFrame | None:
+    """``klyngeprofiler.csv`` with a cluster's theme mean missing when its municipalities'
+    respondents with a score on that theme number fewer than the minimum (and then its index)."""
+    s = settings if settings is not None else Settings()
+    frame = _usable(profiles)
+    if frame is None:
+        return None
+    out = frame.copy()
+    members = _usable(assignments)
+    if members is None:
+        return out
+    members = members.dropna(subset=["klynge"])[["boelge", "kommunekode", "klynge"]].copy()
+    scores = municipality_scores.copy()
+    for frame_ in (members, scores, out):
+        frame_["boelge"] = frame_["boelge"].astype("int64")
+    members["kommunekode"] = members["kommunekode"].astype("int64")
+    scores["kommunekode"] = scores["kommunekode"].astype("int64")
+    members = members.merge(scores, on=["boelge", "kommunekode"], how="left")
+    weights = score.theme_weights(s)
+    index_hidden = pd.Series(False, index=out.index)
+    key = pd.MultiIndex.from_frame(out[["boelge", "klynge"]].astype("int64"))
+    for theme in reference.theme_codes():
+        n = members.assign(_n=_theme_n(members, theme)).groupby(["boelge", "klynge"])["_n"].sum()
+        n.index = n.index.set_levels([lvl.astype("int64") for lvl in n.index.levels])
+        hidden = pd.Series(n.reindex(key).fillna(0).to_numpy() < s.min_respondents_published)
+        hidden.index = out.index
+        if theme in out:
+            out[theme] = out[theme].mask(hidden)
+        if weights[theme] > 0:
+            index_hidden |= hidden
+    if INDEX in out:
+        out[INDEX] = out[INDEX].mask(index_hidden)
+    return out
+
+
+# =========================================================================== breakdowns
+
+
+def published_roles(
+    responses: pd.DataFrame | None,
+    respondent_scores: pd.DataFrame | None,
+    settings: Settings | None = None,
+) -> pd.DataFrame | None:
+    """Mean theme score per wave and role; a cell resting on fewer than the minimum is missing.
+
+    Returns ``boelge, rolle, n`` (respondents; missing below the minimum) and the six theme
+    codes (mean of the respondents' theme scores).
+    """
+    s = settings if settings is not None else Settings()
+    if _usable(responses) is None or _usable(respondent_scores) is None:
+        return None
+    if "rolle" not in responses:
+        return None
+    themes = reference.theme_codes()
+    keys = ["respondent_key", "boelge"]
+    left = respondent_scores[[*keys, *themes]]
+    right = responses[[*keys, "rolle"]]
+    if (
+        len(left) == len(right)
+        and (left["respondent_key"].to_numpy() == right["respondent_key"].to_numpy()).all()
+        and right["respondent_key"].is_unique
+    ):
+        # The run's two tables share their rows in the same order: the merge is positional.
+        merged = left.reset_index(drop=True).assign(rolle=right["rolle"].to_numpy())
+    else:
+        merged = left.merge(right.drop_duplicates(keys), on=keys, how="left")
+    merged["rolle"] = merged["rolle"].astype(object).where(merged["rolle"].notna(), "(ingen rolle)")
+    merged["boelge"] = merged["boelge"].astype("int64")
+    grouped = merged.groupby(["boelge", "rolle"], sort=True)
+    out = grouped.size().rename("n").reset_index()
+    means = grouped[themes].mean().reset_index(drop=True)
+    counts = grouped[themes].count().reset_index(drop=True)
+    minimum = s.min_respondents_published
+    for theme in themes:
+        out[theme] = means[theme].where(counts[theme] >= minimum).to_numpy()
+    out["n"] = out["n"].astype("Int64").mask(out["n"] < minimum)
+    return out
+
+
+def published_items(item_statistics: pd.DataFrame | None, settings: Settings | None = None):
+    """``itemstatistik.csv`` with every statistic of an item answered by fewer than the
+    minimum missing."""
+    s = settings if settings is not None else Settings()
+    frame = _usable(item_statistics)
+    if frame is None:
+        return None
+    out = frame.copy()
+    few = pd.to_numeric(out["n"], errors="coerce").fillna(0) < s.min_respondents_published
+    for column in ("gns", "sd", "item_rest_r", "alpha_uden_item"):
+        if column in out:
+            out[column] = out[column].mask(few)
+    return out
+
+
+def is_pooled(table: pd.DataFrame) -> pd.Series:
+    """Which rows of an effects table belong to the model pooled over the waves.
+
+    The ``samlet`` column when the table has it; else (a table as the contract writes it, or
+    read back from ``effekter.csv``) ``boelge == "samlet"``.
+    """
+    if POOLED in table.columns:
+        return table[POOLED].astype("boolean").fillna(False).astype(bool)
+    return table["boelge"].astype("string").eq(POOLED).fillna(False)
+
+
+def wave_key(table: pd.DataFrame) -> pd.Series:
+    """Each row's wave as text (``"2022"``), or ``"samlet"`` for the pooled model's rows.
+
+    This is also how ``effekter.csv`` writes ``boelge``, as the contract has it.
+    """
+    pooled = is_pooled(table)
+    waves = pd.to_numeric(table["boelge"].where(~pooled), errors="coerce")
+    text = waves.map(lambda w: "" if pd.isna(w) else str(int(w)))
+    return text.where(~pooled, POOLED)
+
+
+def municipality_item_means(
+    responses: pd.DataFrame | None,
+    published: pd.DataFrame,
+    wave: int,
+    settings: Settings | None = None,
+) -> tuple[pd.DataFrame, pd.Series] | None:
+    """Mean answer per item of ``wave``, per municipality and nationally, publishable.
+
+    Reverse-keyed items are reversed (6 − answer) so that higher is always better. A
+    municipality's mean of an item answered by fewer than the minimum is missing; the national
+    mean is over the respondents of the municipalities whose scores are published.
+
+    Returns
+    -------
+    (per municipality, national) or ``None`` without responses:
+        ``kommunekode, item, n, gns`` (``n`` and ``gns`` missing below the minimum), and a
+        Series item → national mean.
+    """
+    s = settings if settings is not None else Settings()
+    frame = _usable(responses)
+    items = reference.items_of_wave(int(wave))
+    if frame is None or not set(items) <= set(frame.columns):
+        return None
+    rows = wave_of(frame, wave)
+    values = rows[items].astype(float)
+    reverse = [i for i in items if i in set(reference.reverse_keyed_items())]
+    values[reverse] = 6.0 - values[reverse]
+    codes = rows["kommunekode"].astype("int64").to_numpy()
+    grouped = values.groupby(codes)
+    n = grouped.count().stack().rename("n")
+    mean = grouped.mean().stack().rename("gns")
+    per = pd.concat([n, mean], axis=1).reset_index(names=["kommunekode", "item"])
+    few = per["n"] < s.min_respondents_published
+    per["gns"] = per["gns"].mask(few)
+    per["n"] = per["n"].astype("Int64").mask(few)
+    scores = wave_of(published, wave)
+    shown = set(scores.loc[~scores["skjult"], "kommunekode"].astype(int))
+    national_values = values[np.isin(codes, list(shown))]
+    national = national_values.mean().where(national_values.count() >= s.min_respondents_published)
+    return per, national
+
+
+# =========================================================================== the stage
+
+
+@dataclass(frozen=True)
+class PublishedTables:
+    """Everything that may leave KL, for every wave of a run.
+
+    Attributes
+    ----------
+    settings:
+        The settings the rules were applied with.
+    scores:
+        :func:`published_scores` (all waves).
+    benchmarks, ranks, changes:
+        :func:`published_benchmarks`, :func:`published_ranks`, :func:`published_changes`.
+    cluster_assignments, cluster_profiles, cluster_choice:
+        :func:`published_cluster_assignments`, :func:`published_cluster_profiles`, and
+        ``klyngevalg.csv`` (municipality-level fit statistics; ``None`` without clusters).
+    effects, effects_missing:
+        ``effekter.csv`` and ``effekter_mangler.csv`` (municipality-level models).
+    reliability, items, roles:
+        ``reliabilitet.csv`` (theme-level), :func:`published_items`, :func:`published_roles`.
+    """
+
+    settings: Settings
+    scores: pd.DataFrame
+    benchmarks: pd.DataFrame
+    ranks: pd.DataFrame
+    changes: pd.DataFrame
+    cluster_assignments: pd.DataFrame | None = None
+    cluster_profiles: pd.DataFrame | None = None
+    cluster_choice: pd.DataFrame | None = None
+    effects: pd.DataFrame | None = None
+    effects_missing: pd.DataFrame | None = None
+    reliability: pd.DataFrame | None = None
+    items: pd.DataFrame | None = None
+    roles: pd.DataFrame | None = None
+
+    @property
+    def waves(self) -> list[int]:
+        """The waves with municipality scores."""
+        return sorted(int(w) for w in self.scores["boelge"].unique())
+
+    @property
+    def minimum(self) -> int:
+        return self.settings.min_respondents_published
+
+    def wave_scores(self, wave: int) -> pd.DataFrame:
+        return wave_of(self.scores, wave)
+
+    def shown(self, wave: int) -> pd.DataFrame:
+        """The municipalities of ``wave`` with a published index."""
+        scores = self.wave_scores(wave)
+        return scores[~scores[f"{INDEX}_skjult"]]
+
+    def national(self, wave: int) -> pd.DataFrame:
+        """National benchmark rows of ``wave``, indexed by measure."""
+        b = self.benchmarks
+        return b[(b["boelge"] == wave) & (b["niveau"] == "land")].set_index("maal")
+
+    def regional(self, wave: int) -> pd.DataFrame:
+        b = self.benchmarks
+        return b[(b["boelge"] == wave) & (b["niveau"] == "region")]
+
+    def national_means(self) -> pd.DataFrame:
+        """National mean (over published municipalities) per wave (rows) and measure."""
+        land = self.benchmarks[self.benchmarks["niveau"] == "land"]
+        return land.pivot_table(index="boelge", columns="maal", values="gennemsnit")
+
+    def wave_ranks(self, wave: int) -> pd.DataFrame:
+        return wave_of(self.ranks, wave)
+
+    def wave_changes(self, wave: int, measure: str | None = None) -> pd.DataFrame:
+        changes = wave_of(self.changes, wave)
+        return changes if measure is None else changes[changes["maal"] == measure]
+
+    def wave_clusters(self, wave: int) -> pd.DataFrame | None:
+        frame = self.cluster_assignments
+        return None if frame is None else wave_of(frame, wave)
+
+    def wave_profiles(self, wave: int) -> pd.DataFrame | None:
+        frame = self.cluster_profiles
+        if frame is None:
+            return None
+        profiles = wave_of(frame, wave)
+        return profiles if len(profiles) else None
+
+    def wave_effects(self, wave: int) -> pd.DataFrame:
+        """The effect models of ``wave`` and the pooled model (empty without effects)."""
+        if self.effects is None:
+            return pd.DataFrame(columns=["boelge", "udfald", "tema", "p", "p_justeret"])
+        pooled = is_pooled(self.effects)
+        waves = pd.to_numeric(self.effects["boelge"], errors="coerce")
+        return self.effects[pooled | (waves == int(wave))]
+
+    def level_counts(self, wave: int) -> dict[int, int]:
+        """Municipalities per maturity level 1–5 among those with a published index."""
+        levels = self.shown(wave)["modenhedsniveau"].dropna().astype(int).value_counts()
+        return {level: int(levels.get(level, 0)) for level in range(1, 6)}
+
+
+def publish(
+    tables: Mapping[str, pd.DataFrame], settings: Settings | None = None
+) -> PublishedTables:
+    """The publishable tables of a run, from its internal tables (by output file name)."""
+    s = settings if settings is not None else Settings()
+    scores = tables.get("kommunescorer.parquet")
+    if scores is None:
+        columns = ["boelge", "kommunekode", "kommune", "region", "n_respondenter"]
+        scores = pd.DataFrame(columns=[*columns, *reference.theme_codes(), INDEX])
+    scores = published_scores(scores, s)
+    respondents = _usable(tables.get("respondentscorer.parquet"))
+    assignments = _usable(tables.get("klynger.csv"))
+    return PublishedTables(
+        settings=s,
+        scores=scores,
+        benchmarks=published_benchmarks(scores, s),
+        ranks=published_ranks(scores, respondents, _usable(tables.get("rang.csv")), s),
+        changes=published_changes(scores, _usable(tables.get("udvikling.csv")), s),
+        cluster_assignments=published_cluster_assignments(assignments, scores),
+        cluster_profiles=published_cluster_profiles(
+            tables.get("klyngeprofiler.csv"), assignments, tables["kommunescorer.parquet"], s
+        )
+        if "kommunescorer.parquet" in tables
+        else None,
+        cluster_choice=_usable(tables.get("klyngevalg.csv")),
+        effects=_usable(tables.get("effekter.csv")),
+        effects_missing=_usable(tables.get("effekter_mangler.csv")),
+        reliability=_usable(tables.get("reliabilitet.csv")),
+        items=published_items(tables.get("itemstatistik.csv"), s),
+        roles=published_roles(tables.get("besvarelser.parquet"), respondents, s),
+    )
+
+
+# =========================================================================== CSV for Excel
+
+
+def _danish_headers() -> dict[str, str]:
+    names = theme_names()
+    headers = {
+        "boelge": "Bølge",
+        "kommunekode": "Kommunekode",
+        "kommune": "Kommune",
+        "region": "Region",
+        "n_respondenter": "Respondenter",
+        INDEX: "Modenhedsindeks",
+        "modenhedsniveau": "Modenhedsniveau",
+        "modenhedsniveau_navn": "Modenhedsniveau (navn)",
+        "niveau": "Niveau",
+        "omraade": "Område",
+        "maal": "Mål",
+        "n_kommuner": "Kommuner",
+        "gennemsnit": "Gennemsnit",
+        "sd": "Spredning (SD)",
+        "minimum": "Laveste",
+        "kvartil_1": "1. kvartil",
+        "median": "Median",
+        "kvartil_3": "3. kvartil",
+        "maksimum": "Højeste",
+        "rang": "Rang",
+        "rang_p05": "Rang, 5 %-percentil",
+        "rang_p95": "Rang, 95 %-percentil",
+        "forrige_boelge": "Forrige bølge",
+        "vaerdi": "Værdi",
+        "forrige_vaerdi": "Forrige værdi",
+        "aendring": "Ændring",
+        "ci_lav": "95 %-KI fra",
+        "ci_hoej": "95 %-KI til",
+        "p": "p",
+        "vist": "Ændring på",
+        "sikker_aendring": "Sikker ændring",
+        "skjult_grund": "Ikke vist fordi",
+        "klynge": "Klynge",
+        "klyngenavn": "Klyngenavn",
+        "antal_kommuner": "Kommuner i klyngen",
+        "udfald": "Udfald",
+        "tema": "Tema",
+        "estimat": "Estimat",
+        "p_justeret": "p (justeret)",
+        "n": "Antal",
+        "alpha": "Cronbachs alfa",
+        "alpha_ci_lav": "Alfa, 95 %-KI fra",
+        "alpha_ci_hoej": "Alfa, 95 %-KI til",
+        "omega": "McDonalds omega",
+        "icc1": "ICC(1)",
+        "icc2": "ICC(2)",
+        "rolle": "Rolle",
+    }
+    for code, name in names.items():
+        headers[code] = name
+        headers[f"{code}_n"] = f"{name}, respondenter"
+        headers[f"{code}_ci_lav"] = f"{name}, 95 %-KI fra"
+        headers[f"{code}_ci_hoej"] = f"{name}, 95 %-KI til"
+    headers[f"{INDEX}_ci_lav"] = "Modenhedsindeks, 95 %-KI fra"
+    headers[f"{INDEX}_ci_hoej"] = "Modenhedsindeks, 95 %-KI til"
+    return headers
+
+
+def _measure_names(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    if column in frame:
+        names = theme_names() | {INDEX: "Modenhedsindeks"}
+        frame[column] = frame[column].map(lambda m: names.get(m, m))
+    return frame
+
+
+def videncenter_tables(published: PublishedTables) -> dict[str, pd.DataFrame]:
+    """The published tables as the CSV files of ``til_videncenter/``, with Danish headers.
+
+    Only municipality-level (and coarser) figures, all suppressed as the workbooks are:
+    ``kommunescorer.csv``, ``benchmark.csv``, ``rang.csv``, ``udvikling.csv``, and where the run
+    has them ``klynger.csv``, ``klyngeprofiler.csv``, ``effekter.csv``, ``reliabilitet.csv``.
+    """
+    themes = reference.theme_codes()
+    scores = published.scores
+    score_columns = ["boelge", "kommunekode", "kommune", "region", "n_respondenter"]
+    for theme in themes:
+        score_columns += [theme, f"{theme}_n", f"{theme}_ci_lav", f"{theme}_ci_hoej"]
+    score_columns += [INDEX, f"{INDEX}_ci_lav", f"{INDEX}_ci_hoej", "modenhedsniveau"]
+    tables = {
+        "kommunescorer.csv": scores.reindex(columns=[c for c in score_columns if c in scores]),
+        "benchmark.csv": _measure_names(published.benchmarks.copy(), "maal"),
+        "rang.csv": published.ranks.copy(),
+        "udvikling.csv": _measure_names(published.changes.drop(columns=["skjult"]).copy(), "maal"),
+    }
+    if published.cluster_assignments is not None:
+        tables["klynger.csv"] = published.cluster_assignments.reindex(
+            columns=["boelge", "kommunekode", "klynge", "klyngenavn"]
+        )
+    if published.cluster_profiles is not None:
+        profiles = published.cluster_profiles
+        keep = ["boelge", "klynge", "klyngenavn", "antal_kommuner", *themes, INDEX]
+        tables["klyngeprofiler.csv"] = profiles.reindex(columns=[c for c in keep if c in profiles])
+    if published.effects is not None:
+        effects = published.effects
+        keep = ["boelge", "udfald", "tema", "estimat", "ci_lav", "ci_hoej", "p", "p_justeret", "n"]
+        tables["effekter.csv"] = _measure_names(
+            effects.reindex(columns=[c for c in keep if c in effects]).copy(), "tema"
+        )
+    if published.reliability is not None:
+        reliability = published.reliability
+        keep = ["boelge", "tema", "n", "alpha", "alpha_ci_lav", "alpha_ci_hoej", "omega"]
+        keep += ["icc1", "icc2"]
+        tables["reliabilitet.csv"] = _measure_names(
+            reliability.reindex(columns=[c for c in keep if c in reliability]).copy(), "tema"
+        )
+    headers = _danish_headers()
+    return {name: frame.rename(columns=headers) for name, frame in tables.items()}
+
+
+def _csv_cell(value: Any) -> str:
+    """One cell as a Danish Excel reads it: decimal comma, no thousands separator, text as is."""
+    if value is None or value is pd.NA or (isinstance(value, float) and not np.isfinite(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "ja" if value else "nej"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value)).replace(".", ",") if value != int(value) else str(int(value))
+    text = str(value).replace("\r", " ").replace("\n", " ")
+    # Excel would run text starting like a formula: a leading apostrophe keeps it inert.
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t")) else text
+
+
+def write_danish_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` for a Danish Excel: UTF-8 with BOM, ``;`` between fields, decimal comma.
+
+    >>> import pandas as pd, tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = write_danish_csv(pd.DataFrame({"Kommune": ["Ærø"], "Indeks": [3.25]}), target)
+    >>> target.read_bytes().decode("utf-8-sig")
+    'Kommune;Indeks\\r\\nÆrø;3,25\\r\\n'
+    """
+    import csv
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
+        writer.writerow([str(c) for c in frame.columns])
+        for row in frame.itertuples(index=False, name=None):
+            writer.writerow([_csv_cell(v) for v in row])
+    return target

@@ -1,0 +1,244 @@
+"""The run's published tables and everything the workbooks derive from them once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from omstilling_analysis import reference
+from omstilling_analysis.plots.style import png_bytes
+from omstilling_analysis.publish import INDEX, PublishedTables
+from omstilling_analysis.report.xlsx import cell_value, records
+from omstilling_analysis.text import NO_RESPONSES, level_names, suppressed, theme_names
+
+__all__ = ["SummaryData"]
+
+
+class SummaryData:
+    """What the Excel summary and the feedback workbooks show, for all waves of a run.
+
+    Parameters
+    ----------
+    published:
+        The publish stage's tables (:func:`omstilling_analysis.publish.publish`): every number a
+        workbook shows comes from here.
+    tables:
+        The run's internal tables by output file name; only their counts are shown (rows left
+        out, data-quality problems), never a respondent's value.
+    manifest:
+        The run's ``manifest.json`` as a dict (may be empty).
+    cluster_choice:
+        ``ClusterResult.chosen`` (method, k and the reason per wave), when known.
+    effect_sentences:
+        The Danish findings of the effects analysis, when known.
+    figures:
+        File stem → function drawing the figure (:func:`omstilling_analysis.plots.summary_figures`);
+        each is drawn once and shared by the workbooks and ``figurer/``.
+    """
+
+    def __init__(
+        self,
+        published: PublishedTables,
+        tables: Mapping[str, pd.DataFrame] | None = None,
+        manifest: Mapping[str, Any] | None = None,
+        cluster_choice: pd.DataFrame | None = None,
+        effect_sentences: list[str] | None = None,
+        figures: Mapping[str, Callable[[], Any]] | None = None,
+    ):
+        self.published = published
+        self.tables = dict(tables or {})
+        self.manifest = dict(manifest or {})
+        self.settings = published.settings
+        self.chosen = cluster_choice if cluster_choice is not None and len(cluster_choice) else None
+        self._effect_sentences = list(effect_sentences or [])
+        self.figures = dict(figures or {})
+        self.minimum = published.minimum
+        self.hidden = suppressed(self.minimum)
+        self.theme_names = theme_names()
+        self._png: dict[str, bytes] = {}
+        self._made: dict[Any, Any] = {}
+
+    def reuse(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()`` once per key for this run's data, shared by every workbook made from it
+        (e.g. the map that all 98 feedback workbooks highlight their municipality on)."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """An internal table of the run (``None`` when absent or empty)."""
+        frame = self.tables.get(name)
+        if frame is None or not isinstance(frame, pd.DataFrame) or frame.empty:
+            return None
+        return frame
+
+    @property
+    def waves(self) -> list[int]:
+        return self.published.waves
+
+    def wave_published(self, wave: int) -> pd.DataFrame:
+        return self.published.wave_scores(wave)
+
+    @cached_property
+    def municipalities(self) -> pd.DataFrame:
+        return reference.municipalities().sort_values("kommunekode").reset_index(drop=True)
+
+    def national(self, wave: int) -> pd.DataFrame:
+        return self.published.national(wave)
+
+    def regional(self, wave: int) -> pd.DataFrame:
+        return self.published.regional(wave)
+
+    def national_means(self) -> pd.DataFrame:
+        return self.published.national_means()
+
+    def ranks(self, wave: int) -> pd.DataFrame:
+        return self.published.wave_ranks(wave)
+
+    def level_counts(self, wave: int) -> dict[int, int]:
+        return self.published.level_counts(wave)
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        """The published change of the index (all waves), see :func:`publish.published_changes`."""
+        changes = self.published.changes
+        return changes[changes["maal"] == INDEX].reset_index(drop=True)
+
+    def clusters(self, wave: int) -> pd.DataFrame | None:
+        return self.published.wave_clusters(wave)
+
+    def cluster_profiles(self, wave: int) -> pd.DataFrame | None:
+        return self.published.wave_profiles(wave)
+
+    @property
+    def effects(self) -> pd.DataFrame | None:
+        return self.published.effects
+
+    @property
+    def effect_sentences(self) -> list[str]:
+        return self._effect_sentences
+
+    def figure(self, name: str) -> bytes | None:
+        """PNG bytes of the figure ``name`` (drawn once), or ``None`` if the run has none."""
+        if name not in self._png:
+            make = self.figures.get(name)
+            if make is None:
+                return None
+            self._png[name] = png_bytes(make())
+        return self._png[name]
+
+    # ----------------------------------------------------------------- Kommuner
+
+    def municipality_table(self, wave: int) -> pd.DataFrame:
+        """The ``Kommuner`` sheet of ``wave`` as a frame: all 98 municipalities by code.
+
+        Columns (Danish headers): ``Kommunekode, Kommune, Region, Respondenter``, the six theme
+        names, ``Modenhedsindeks, Modenhedsniveau, Klynge, Rang, Ranginterval (90 %),
+        Forrige bølge, Ændring i indeks, Sikker ændring``. A cell holds a number, a text or
+        None; a hidden score holds :func:`suppressed_text`, a municipality without respondents
+        ``"ingen besvarelser"``.
+        """
+        themes = reference.theme_codes()
+        published = records(self.wave_published(wave))
+        ranks = records(self.ranks(wave))
+        clusters = self.clusters(wave)
+        clusters = None if clusters is None else records(clusters)
+        changes = records(self.published.wave_changes(wave, INDEX))
+        earlier = [w for w in self.waves if w < wave]
+        rows = []
+        for place in self.municipalities.itertuples(index=False):
+            code = int(place.kommunekode)
+            row: dict[str, Any] = {
+                "Kommunekode": code,
+                "Kommune": place.kommune,
+                "Region": place.region,
+            }
+            if code not in published:
+                row["Respondenter"] = 0
+                for column in [*themes, INDEX, "Modenhedsniveau", "Klynge"]:
+                    row[self._header(column)] = NO_RESPONSES
+                row |= {"Rang": None, "Ranginterval (90 %)": None}
+                row |= {"Forrige bølge": None, "Ændring i indeks": None, "Sikker ændring": None}
+                rows.append(row)
+                continue
+            m = published[code]
+            row["Respondenter"] = cell_value(m["n_respondenter"])
+            for theme in themes:
+                row[self._header(theme)] = (
+                    self.hidden if m[f"{theme}_skjult"] else cell_value(m[theme])
+                )
+            index_hidden = bool(m[f"{INDEX}_skjult"])
+            row["Modenhedsindeks"] = self.hidden if index_hidden else cell_value(m[INDEX])
+            row["Modenhedsniveau"] = (
+                self.hidden
+                if index_hidden
+                else f"{int(m['modenhedsniveau'])} {level_names()[int(m['modenhedsniveau'])]}"
+            )
+            row["Klynge"] = self._cluster_label(clusters, code, bool(m["skjult"]))
+            if code in ranks and pd.notna(ranks[code]["rang"]):
+                r = ranks[code]
+                row["Rang"] = int(r["rang"])
+                low, high = r["rang_p05"], r["rang_p95"]
+                row["Ranginterval (90 %)"] = (
+                    f"{int(low)}–{int(high)}" if pd.notna(low) and pd.notna(high) else None
+                )
+            else:
+                row["Rang"] = self.hidden if index_hidden else None
+                row["Ranginterval (90 %)"] = None
+            row |= self._change_cells(changes, code, earlier)
+            if m["skjult"]:
+                row["Forrige bølge"] = None
+            rows.append(row)
+        return pd.DataFrame(rows, columns=self.municipality_columns())
+
+    def municipality_columns(self) -> list[str]:
+        return [
+            "Kommunekode",
+            "Kommune",
+            "Region",
+            "Respondenter",
+            *(self.theme_names[t] for t in reference.theme_codes()),
+            "Modenhedsindeks",
+            "Modenhedsniveau",
+            "Klynge",
+            "Rang",
+            "Ranginterval (90 %)",
+            "Forrige bølge",
+            "Ændring i indeks",
+            "Sikker ændring",
+        ]
+
+    def _header(self, column: str) -> str:
+        if column in self.theme_names:
+            return self.theme_names[column]
+        return {INDEX: "Modenhedsindeks"}.get(column, column)
+
+    def _cluster_label(self, clusters: dict | None, code: int, hidden: bool) -> Any:
+        if hidden:
+            return self.hidden
+        if clusters is None:
+            return "ingen klyngeanalyse"
+        if code not in clusters:
+            return None
+        c = clusters[code]
+        if pd.notna(c.get("klynge")):
+            return f"{int(c['klynge'])}: {c['klyngenavn']}"
+        reason = c.get("aarsag")
+        return str(reason) if pd.notna(reason) else None
+
+    def _change_cells(self, changes: dict, code: int, earlier: list[int]) -> dict:
+        empty = {"Forrige bølge": None, "Ændring i indeks": None, "Sikker ændring": None}
+        if code not in changes or pd.isna(changes[code]["forrige_boelge"]):
+            if earlier:
+                return empty | {"Ændring i indeks": "ingen tidligere besvarelser"}
+            return empty | {"Ændring i indeks": "første bølge"}
+        c = changes[code]
+        cells = {"Forrige bølge": int(c["forrige_boelge"])}
+        if c["skjult"]:
+            return cells | {"Ændring i indeks": c["skjult_grund"], "Sikker ændring": None}
+        sure = c["sikker_aendring"]
+        sure = None if sure is None or pd.isna(sure) else ("ja" if sure else "nej")
+        return cells | {"Ændring i indeks": float(c["aendring"]), "Sikker ændring": sure}

@@ -1,0 +1,41 @@
+"""The ``Kommuner`` sheet: all 98 municipalities with their published scores, ranks and change."""
+
+from __future__ import annotations
+
+from omstilling_analysis import reference
+from omstilling_analysis.report.data import SummaryData
+from omstilling_analysis.report.xlsx import (
+    Workbook,
+    colour_scale,
+)
+
+__all__ = ["municipalities_sheet"]
+
+
+def municipalities_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
+    sheet = book.sheet("Kommuner")
+    table = data.municipality_table(wave)
+    theme_headers = [data.theme_names[t] for t in reference.theme_codes()]
+    styles = {"Kommunekode": "code", "Respondenter": "int", "Modenhedsindeks": "score"}
+    styles |= dict.fromkeys(theme_headers, "score")
+    styles |= {"Rang": "code", "Ranginterval (90 %)": "center", "Forrige bølge": "code"}
+    styles |= {"Ændring i indeks": "change", "Sikker ændring": "center"}
+    styles |= {"Modenhedsniveau": "indent", "Klynge": "indent"}
+    first, last = sheet.frame(table, styles, row=0)
+    columns = list(table.columns)
+    scale = colour_scale(1, 3, 5)
+    for header in [*theme_headers, "Modenhedsindeks"]:
+        j = columns.index(header)
+        sheet.ws.conditional_format(first, j, last, j, scale)
+    j = columns.index("Ændring i indeks")
+    sheet.ws.conditional_format(first, j, last, j, colour_scale(-0.5, 0, 0.5))
+    sheet.ws.freeze_panes(1, 2)
+    sheet.ws.autofilter(0, 0, last, len(columns) - 1)
+    n_ranked = len(data.ranks(wave))
+    sheet.ws.write_comment(
+        0,
+        columns.index("Rang"),
+        f"Rang blandt de {n_ranked} kommuner med offentliggjort modenhedsindeks (1 = højest). "
+        "Rangintervallet er 5.-95. percentil over bootstrap-gentrækninger af respondenterne.",
+    )
+    sheet.finish(header_rows=0)

@@ -1,0 +1,224 @@
+"""The publish stage and ``til_videncenter/``: what leaves KL is what the workbooks show, and no
+number rests on fewer than three respondents.
+
+The checks are independent of the publish stage's own code: the published tables are read back
+from the CSV files a Danish Excel would open, and compared with the workbooks (openpyxl) and
+with a recomputation from the run's internal tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from omstilling_analysis import pipeline, publish, reference, synth
+from omstilling_analysis.settings import Settings
+
+THEMES = reference.theme_codes()
+NAMES = dict(zip(reference.themes()["tema"], reference.themes()["navn"], strict=True))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("publish")
+    raw, out = base / "raw", base / "out"
+    synth.generate(raw, seed=11)
+    result = pipeline.run(raw, out, Settings(n_bootstrap=25))
+    return out, result
+
+
+def read_danish_csv(path) -> pd.DataFrame:
+    """Read a CSV as a Danish Excel does: BOM, ``;``, decimal comma (independent of the writer)."""
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), f"{path.name}: no BOM"
+    text = raw[3:].decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    frame = pd.DataFrame(rows[1:], columns=rows[0])
+
+    def number(cell: str):
+        if cell == "":
+            return np.nan
+        try:
+            return float(cell.replace(",", "."))
+        except ValueError:
+            return cell
+
+    return frame.map(number)
+
+
+def test_folder_holds_only_what_may_leave(run):
+    out, _ = run
+    folder = out / "til_videncenter"
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert {"opsummering_2020.xlsx", "opsummering_2022.xlsx", "opsummering_2024.xlsx"} <= set(files)
+    assert {"kommunescorer.csv", "benchmark.csv", "rang.csv", "udvikling.csv"} <= set(files)
+    assert any(f.startswith("figurer/") and f.endswith(".png") for f in files)
+    assert not [f for f in files if f.endswith(".parquet")]
+    for name in files:
+        if name.endswith(".csv"):
+            header = (folder / name).read_bytes()[3:].split(b"\r\n", 1)[0].decode("utf-8")
+            assert "respondent_key" not in header and "kilde_raekke" not in header, name
+
+
+def test_csvs_open_in_a_danish_excel(run):
+    out, _ = run
+    path = out / "til_videncenter" / "kommunescorer.csv"
+    text = path.read_bytes()[3:].decode("utf-8")
+    header = text.split("\r\n", 1)[0]
+    assert header.startswith("Bølge;Kommunekode;Kommune;Region;Respondenter;")
+    assert NAMES["BOR"] in header
+    # Decimal commas, never a decimal point inside a number.
+    assert any("," in field for field in text.split("\r\n")[1].split(";"))
+    frame = read_danish_csv(path)
+    assert frame["Kommune"].astype(str).str.contains("ø|æ|å").any()
+
+
+def test_no_number_rests_on_fewer_than_three(run):
+    out, result = run
+    scores = read_danish_csv(out / "til_videncenter" / "kommunescorer.csv")
+    few = scores[scores["Respondenter"] < 3]
+    assert len(few) > 0, "the demo data have municipalities with 1-2 respondents"
+    measures = [NAMES[t] for t in THEMES] + ["Modenhedsindeks", "Modenhedsniveau"]
+    assert few[measures].isna().all().all()
+    # A theme answered by fewer than three: that theme and the index are empty.
+    for theme in THEMES:
+        n = scores[f"{NAMES[theme]}, respondenter"]
+        assert scores.loc[n < 3, NAMES[theme]].isna().all()
+        assert scores.loc[n < 3, "Modenhedsindeks"].isna().all()
+    # Every published value equals the internal one.
+    internal = result["kommunescorer.parquet"].set_index(["boelge", "kommunekode"])
+    shown = scores.dropna(subset=["Modenhedsindeks"])
+    for row in shown.itertuples(index=False):
+        key = (int(row[0]), int(row[1]))
+        assert row.Modenhedsindeks == pytest.approx(internal.loc[key, "modenhedsindeks"])
+
+
+def test_benchmarks_and_ranks_over_published_municipalities_only(run):
+    out, result = run
+    scores = read_danish_csv(out / "til_videncenter" / "kommunescorer.csv")
+    benchmark = read_danish_csv(out / "til_videncenter" / "benchmark.csv")
+    ranks = read_danish_csv(out / "til_videncenter" / "rang.csv")
+    for wave in (2020, 2022, 2024):
+        wave_scores = scores[scores["Bølge"] == wave]
+        for theme in THEMES:
+            values = wave_scores[NAMES[theme]].dropna()
+            row = benchmark[
+                (benchmark["Bølge"] == wave)
+                & (benchmark["Niveau"] == "land")
+                & (benchmark["Mål"] == NAMES[theme])
+            ].iloc[0]
+            assert row["Kommuner"] == len(values)
+            assert row["Laveste"] == pytest.approx(values.min())
+            assert row["Gennemsnit"] == pytest.approx(values.mean())
+        shown = wave_scores.dropna(subset=["Modenhedsindeks"])
+        wave_ranks = ranks[ranks["Bølge"] == wave]
+        assert set(wave_ranks["Kommunekode"]) == set(shown["Kommunekode"])
+        assert (wave_ranks["Kommuner"] == len(shown)).all()
+        # Rank 1 is the highest published index; ties share the best rank.
+        expected = shown.set_index("Kommunekode")["Modenhedsindeks"].rank(
+            ascending=False, method="min"
+        )
+        got = wave_ranks.set_index("Kommunekode")["Rang"]
+        assert (got.sort_index() == expected.sort_index()).all()
+        assert (wave_ranks["Rang, 5 %-percentil"] <= wave_ranks["Rang"]).all()
+        assert (wave_ranks["Rang"] <= wave_ranks["Rang, 95 %-percentil"]).all()
+
+
+def test_workbook_shows_the_published_tables(run):
+    out, _ = run
+    folder = out / "til_videncenter"
+    ranks = read_danish_csv(folder / "rang.csv")
+    scores = read_danish_csv(folder / "kommunescorer.csv")
+    book = openpyxl.load_workbook(folder / "opsummering_2024.xlsx")
+    rows = list(book["Kommuner"].iter_rows(values_only=True))
+    table = pd.DataFrame(rows[1:], columns=rows[0]).set_index("Kommunekode")
+    wave_ranks = ranks[ranks["Bølge"] == 2024].set_index("Kommunekode")["Rang"]
+    for code, rank in wave_ranks.items():
+        assert table.loc[int(code), "Rang"] == int(rank)
+    wave_scores = scores[scores["Bølge"] == 2024].set_index("Kommunekode")
+    for code, value in wave_scores["Modenhedsindeks"].dropna().items():
+        assert table.loc[int(code), "Modenhedsindeks"] == pytest.approx(value)
+    # The summary in OUT is the same file as the one in til_videncenter.
+    assert (out / "opsummering_2024.xlsx").read_bytes() == (
+        folder / "opsummering_2024.xlsx"
+    ).read_bytes()
+
+
+def test_changes_only_between_published_values(run):
+    out, _ = run
+    folder = out / "til_videncenter"
+    changes = read_danish_csv(folder / "udvikling.csv")
+    scores = read_danish_csv(folder / "kommunescorer.csv").set_index(["Bølge", "Kommunekode"])
+    index = changes[changes["Mål"] == "Modenhedsindeks"]
+    assert len(index) > 0
+    for row in index.itertuples(index=False):
+        now = scores.loc[(row[0], row[1]), "Modenhedsindeks"]
+        before = scores.loc[(row[2], row[1]), "Modenhedsindeks"]
+        if np.isnan(now) or np.isnan(before):
+            assert np.isnan(row.Ændring)
+            assert "færre end 3 besvarelser i" in row[-1]
+        else:
+            assert row.Værdi == pytest.approx(now)
+            assert row[5] == pytest.approx(before)  # Forrige værdi
+
+
+def test_no_local_path_in_anything_published(run):
+    out, _ = run
+    needles = [str(out.parent), os.path.expanduser("~"), ".config", "noegle"]
+    for path in (out / "til_videncenter").rglob("*"):
+        if not path.is_file() or path.suffix == ".png":
+            continue
+        if path.suffix == ".xlsx":
+            import zipfile
+
+            with zipfile.ZipFile(path) as archive:
+                content = b"".join(archive.read(n) for n in archive.namelist())
+        else:
+            content = path.read_bytes()
+        text = content.decode("utf-8", errors="replace")
+        for needle in needles:
+            assert needle not in text, (path.name, needle)
+
+
+def test_manifest_records_every_output_checksum(run):
+    out, _ = run
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    recorded = manifest["output_sha256"]
+    files = {
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+    assert set(recorded) == files
+    for name, digest in recorded.items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+
+
+def test_publish_is_pure_and_hides_small_numbers_by_hand():
+    row = {"boelge": 2024, "region": "Region Hovedstaden", "kommune": "x"}
+    frame = pd.DataFrame(
+        [
+            row | {"kommunekode": 101, "n_respondenter": 5, "modenhedsindeks": 3.0}
+            | {t: 3.0 for t in THEMES} | {f"{t}_n": 5 for t in THEMES},
+            row | {"kommunekode": 147, "n_respondenter": 2, "modenhedsindeks": 4.0}
+            | {t: 4.0 for t in THEMES} | {f"{t}_n": 2 for t in THEMES},
+            row | {"kommunekode": 151, "n_respondenter": 4, "modenhedsindeks": 2.0}
+            | {t: 2.0 for t in THEMES} | {f"{t}_n": 4 for t in THEMES},
+        ]
+    )  # fmt: skip
+    before = frame.copy()
+    published = publish.publish({"kommunescorer.parquet": frame}, Settings())
+    pd.testing.assert_frame_equal(frame, before)  # the input is not changed
+    national = published.national(2024)
+    assert national.loc["modenhedsindeks", "n_kommuner"] == 2
+    assert national.loc["modenhedsindeks", "gennemsnit"] == pytest.approx(2.5)
+    assert national.loc["modenhedsindeks", "maksimum"] == pytest.approx(3.0)
+    assert published.scores.set_index("kommunekode").loc[147, "skjult"]
