@@ -33,7 +33,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from omstilling_analysis import pipeline
-from omstilling_analysis.settings import Settings
+from omstilling_analysis.settings import SETTING_KEYS, Settings
 from omstilling_analysis.text import dk_number
 
 #: The notebooks folder of the project (the package is installed in editable mode).
@@ -158,33 +158,14 @@ def choose_wave(result: pipeline.RunResult, wave: int | str | None = None) -> in
     return chosen
 
 
-#: The settings an analyst may change: key in ``indstillinger.toml`` → (attribute, meaning).
-SETTINGS_EXPLAINED: dict[str, tuple[str, str]] = {
-    "min_andel_besvaret": (
-        "min_share_answered",
-        "andel af bølgens (og temaets) spørgsmål, der skal være besvaret 1-5",
-    ),
-    "temavaegte": ("theme_weights", "temaernes vægte i modenhedsindekset"),
-    "niveaugraenser": ("level_thresholds", "nedre grænser for modenhedsniveau 2-5"),
-    "min_respondenter": (
-        "min_respondents_published",
-        "mindste antal respondenter bag et offentliggjort tal",
-    ),
-    "udfald_forskydning": ("outcome_lag", "bølge W kobles til udfaldene i år W + dette"),
-    "klynge_k": ("n_clusters", "antal klynger (tom: vælges ud fra data)"),
-    "klynge_metode": ("cluster_method", "klyngemetode (tom: vælges ud fra data)"),
-    "bootstrap": ("n_bootstrap", "bootstrap-gentagelser (rangintervaller, klyngestabilitet)"),
-    "seed": ("seed", "startværdi for alle tilfældige trin"),
-}
-
-
 def settings_table(settings: Settings | None = None) -> pd.DataFrame:
     """The settings in force, one row each: the key of ``indstillinger.toml``, the value and
     what it means."""
     values = (settings or Settings()).to_dict()
     rows = []
-    for key, (attribute, meaning) in SETTINGS_EXPLAINED.items():
-        value = values[attribute]
+    for entry in SETTING_KEYS:
+        key, meaning = entry.key, entry.explanation
+        value = values[entry.attribute]
         if isinstance(value, dict):
             value = ", ".join(f"{k} {dk_number(v, 1)}" for k, v in value.items())
         elif isinstance(value, list | tuple):
