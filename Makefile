@@ -42,7 +42,7 @@ run: override RAW := $(if $(EXPORTS),$(RAW_GIVEN),$(DEMO_RAW))
 run: $(KERNEL)
 	@if [ -z "$(if $(EXPORTS),ja)" ] && [ ! -f "$(DEMO_RAW)/DEMODATA.md" ]; then \
 		echo "$(RAW_GIVEN) har ingen eksporter: laver syntetiske demodata i $(DEMO_RAW)"; \
-		$(BIN)/omstilling synth --out $(DEMO_RAW); \
+		$(BIN)/omstilling demodata --out $(DEMO_RAW); \
 	fi
 	@if [ -z "$(if $(EXPORTS),ja)" ]; then \
 		echo "Kører på DEMODATA i $(DEMO_RAW). Rigtige eksporter: slet mappen $(DEMO_RAW)" \
@@ -71,7 +71,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_benchmarks.py
 
 synth: $(STAMP)
-	$(BIN)/omstilling synth --out $(DEMO_RAW)
+	$(BIN)/omstilling demodata --out $(DEMO_RAW)
 
 # Regenerate the lock after changing pyproject.toml's dependencies (needs uv: pip install uv).
 lock:
