@@ -139,7 +139,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--resultater",
-        help="notebooks' OUT-parameter: hvor 05 skriver Excel-filerne (standard: samme som --out)",
+        help="hvor notebooks skriver resultater og tilbagemeldingsark (parametrene OUT og "
+        "TILBAGEMELDINGER; standard: samme som --out)",
     )
     parser.add_argument(
         "--notebooks", default=str(NOTEBOOKS_DIR), help="mappe med notebooks (standard: notebooks/)"
@@ -156,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = Path(args.raw).resolve()
     out = Path(args.out).resolve()
     results = Path(args.resultater).resolve() if args.resultater else out
+    # Every path a notebook writes to points into the chosen folders, never into data/.
+    parameters = {"RAW": str(raw), "OUT": str(results), "TILBAGEMELDINGER": str(results)}
     paths = notebook_paths(args.notebooks)
     if args.kun:
         paths = [p for p in paths if p.name[:2] in set(args.kun)]
@@ -171,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"[{number}/{len(paths)}] {path.stem} …", end=" ", flush=True)
         executed = out / path.name
         try:
-            execute_notebook(path, executed, {"RAW": str(raw), "OUT": str(results)})
+            execute_notebook(path, executed, parameters)
             status = f"færdig ({dk_number(time.perf_counter() - clock, 1)} s)"
         except Exception as error:  # a failed notebook must not stop the others
             failed.append(path.stem)
