@@ -38,7 +38,7 @@ from omstilling_analysis.text import dk_number
 
 #: The notebooks folder of the project (the package is installed in editable mode).
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-#: Seed of the demo data made by :func:`ensure_raw_data` (``omstilling synth``'s default).
+#: Seed of the demo data made by :func:`ensure_raw_data` (``omstilling demodata``'s default).
 DEMO_SEED = 20240101
 #: Rows of a table shown by :func:`show` before it is cut.
 MAX_ROWS = 60
