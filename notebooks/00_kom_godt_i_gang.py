@@ -8,9 +8,9 @@
 #       format_name: percent
 #       format_version: '1.3'
 #   kernelspec:
-#     display_name: Python (omstilling)
+#     display_name: Python 3 (ipykernel)
 #     language: python
-#     name: omstilling
+#     name: python3
 # ---
 
 # %% [markdown]

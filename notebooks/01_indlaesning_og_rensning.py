@@ -8,9 +8,9 @@
 #       format_name: percent
 #       format_version: '1.3'
 #   kernelspec:
-#     display_name: Python (omstilling)
+#     display_name: Python 3 (ipykernel)
 #     language: python
-#     name: omstilling
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -41,6 +41,7 @@ import pandas as pd  # noqa: E402
 
 from omstilling_analysis import notebooks as nb  # noqa: E402
 from omstilling_analysis import reference, settings  # noqa: E402
+from omstilling_analysis.plots import data_quality  # noqa: E402
 
 # %% [markdown]
 # ## Kørslen
@@ -77,7 +78,7 @@ nb.show(kilder)
 # eksporter, der er lagt sammen to gange.
 
 # %%
-nb.show(nb.plot_row_fates(resultat))
+nb.show(data_quality.plot_row_fates(kilder))
 
 # %% [markdown]
 # Regnskabet skal gå op: rækker ind = talte + udeladte. Manifestet (`manifest.json` ved en
@@ -166,7 +167,7 @@ nb.show(
 # kommuner, der slet ikke har talte besvarelser i bølgen.
 
 # %%
-nb.show(nb.plot_respondents_per_municipality(resultat, boelge, indstillinger))
+nb.show(data_quality.plot_respondents_per_municipality(resultat, boelge, indstillinger))
 
 # %%
 kommuner = reference.municipalities()

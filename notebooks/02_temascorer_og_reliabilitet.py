@@ -8,9 +8,9 @@
 #       format_name: percent
 #       format_version: '1.3'
 #   kernelspec:
-#     display_name: Python (omstilling)
+#     display_name: Python 3 (ipykernel)
 #     language: python
-#     name: omstilling
+#     name: python3
 # ---
 
 # %% [markdown]
@@ -42,6 +42,7 @@ INDSTILLINGER = None
 # %%
 from omstilling_analysis import notebooks as nb  # noqa: E402
 from omstilling_analysis import reference, settings  # noqa: E402
+from omstilling_analysis.plots import data_quality, reliability  # noqa: E402
 from omstilling_analysis.text import theme_names  # noqa: E402
 
 # %%
@@ -161,7 +162,7 @@ print(
 
 # %%
 reliabilitet = resultat["reliabilitet.csv"]
-nb.show(nb.plot_reliability(reliabilitet))
+nb.show(reliability.plot_reliability(reliabilitet))
 
 # %%
 nb.show(
@@ -184,7 +185,7 @@ nb.show(
 
 # %%
 items = resultat["itemstatistik.csv"]
-nb.show(nb.plot_item_answers(items, boelge))
+nb.show(data_quality.plot_item_answers(items, boelge))
 
 # %%
 alpha = reliabilitet[reliabilitet["boelge"] == boelge].set_index("tema")["alpha"]

@@ -1,4 +1,4 @@
-"""Tests of the synthetic raw data (omstilling_analysis.synth).
+"""Tests of the synthetic raw data (omstilling_analysis.demo).
 
 The files are read back with a small independent decoder (below), so the truth is checked
 against what is really written, not against the generator's own bookkeeping.
@@ -6,14 +6,17 @@ against what is really written, not against the generator's own bookkeeping.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from omstilling_analysis import reference, synth
+from omstilling_analysis import demo, load, reference
+from omstilling_analysis.demo import world as demo_world
 
 ITEMS = reference.all_items()
 META = {
@@ -159,7 +162,7 @@ def decode_own_sheet(path: Path, wave: int) -> tuple[pd.DataFrame, set[tuple[int
     return out, problems
 
 
-def assert_matches_truth(decoded: pd.DataFrame, problems: set, truth: synth.SynthTruth, kilde: str):
+def assert_matches_truth(decoded: pd.DataFrame, problems: set, truth: demo.SynthTruth, kilde: str):
     rows = truth.rows[truth.rows["kilde"] == kilde].reset_index(drop=True)
     assert len(rows) == len(decoded), kilde
     assert rows["kilde_raekke"].tolist() == decoded["kilde_raekke"].tolist()
@@ -177,15 +180,16 @@ def assert_matches_truth(decoded: pd.DataFrame, problems: set, truth: synth.Synt
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, synth.SynthTruth]:
+def demo_raw(tmp_path_factory) -> tuple[Path, demo.SynthTruth]:
     out = tmp_path_factory.mktemp("raw")
-    return out, synth.generate(out)
+    return out, demo.generate(out)
 
 
-def test_files_promised(demo):
-    out, truth = demo
-    names = sorted(p.name for p in out.iterdir())
+def test_files_promised(demo_raw):
+    out, truth = demo_raw
+    names = sorted(p.name for p in out.iterdir() if p.name != demo.DEMO_MARKER)
     assert names == truth.files
+    assert demo.is_demo_folder(out)
     for name in names:
         assert any(str(w) in name for w in (2020, 2021, 2022, 2023, 2024, 2025)), name
     assert "selvevaluering_2020.xlsx" in names and "selvevaluering_2022" in names
@@ -221,8 +225,8 @@ def test_files_promised(demo):
     ]
 
 
-def test_csv_dialect_bytes(demo):
-    out, _ = demo
+def test_csv_dialect_bytes(demo_raw):
+    out, _ = demo_raw
     seen = set()
     for folder in sorted(p for p in out.iterdir() if p.is_dir()):
         for name in ("dataset.csv", "labels.csv", "structure.csv"):
@@ -244,11 +248,11 @@ def test_csv_dialect_bytes(demo):
                 assert not lines[0].endswith(sep)
             if name == "labels.csv" and sep != "\t":
                 assert "ø".encode("cp1252") in raw  # Danish letters as cp1252 bytes
-    assert seen == set(synth.DIALECTS)
+    assert seen == set(demo.DIALECTS)
 
 
-def test_truth_matches_files(demo):
-    out, truth = demo
+def test_truth_matches_files(demo_raw):
+    out, truth = demo_raw
     for kilde in truth.rows["kilde"].unique():
         wave = int(truth.rows.loc[truth.rows["kilde"] == kilde, "boelge"].iloc[0])
         if kilde.startswith("skema_"):
@@ -257,11 +261,11 @@ def test_truth_matches_files(demo):
             decoded, problems = decode_surveyxact(out / kilde, wave)
         assert_matches_truth(decoded, problems, truth, kilde)
     values = set(truth.cell_problems["vaerdi"])
-    assert {"6", "0", "7"} <= values and values & set(synth.UNKNOWN_CELL_TEXTS)
+    assert {"6", "0", "7"} <= values and values & set(demo.UNKNOWN_CELL_TEXTS)
 
 
-def test_variations_present(demo):
-    out, truth = demo
+def test_variations_present(demo_raw):
+    out, truth = demo_raw
     rows = truth.rows
     labels = rows["kommune_tekst"].dropna()
     for name in (
@@ -273,13 +277,13 @@ def test_variations_present(demo):
         "Taarnby",
     ):
         assert (labels == name).any() or name in _all_labels(out), name
-    for name in synth.UNKNOWN_MUNICIPALITY_LABELS:
+    for name in demo.UNKNOWN_MUNICIPALITY_LABELS:
         assert (labels == name).any(), name
     # The formula-like texts are written as strings, never as formulas.
     data = pd.read_excel(
         out / "selvevaluering_2020.xlsx", sheet_name="Dataset(2)", engine="calamine"
     )
-    for formula in synth.FORMULA_LIKE:
+    for formula in demo.FORMULA_LIKE:
         assert (data["kommenta"] == formula).any(), formula
     assert data["kommenta"].str.startswith("Ring til").any()
     # Own sheets: item codes, current text and old text as headers; label variants in cells.
@@ -301,8 +305,8 @@ def _all_labels(out: Path) -> set[str]:
     return found
 
 
-def test_fates(demo):
-    _, truth = demo
+def test_fates(demo_raw):
+    _, truth = demo_raw
     rows = truth.rows
     reasons = rows["aarsag"]
     for reason in ("ikke besvaret", "for ufuldstændig", "dublet", "ukendt kommune"):
@@ -355,19 +359,19 @@ def test_fates(demo):
     assert (own["aarsag"] == "ukendt kommune").sum() >= 3 and own["kommune_tekst"].isna().any()
 
 
-def test_coverage_and_small_numbers(demo):
-    _, truth = demo
+def test_coverage_and_small_numbers(demo_raw):
+    _, truth = demo_raw
     counted = truth.rows[truth.rows["aarsag"].isna()]
     per = counted.groupby(["boelge", "kommunekode"]).size()
     for _wave, sizes in per.groupby(level="boelge"):
         assert len(sizes) >= 90
         assert (sizes <= 2).sum() >= 2
     assert counted[ITEMS].notna().sum().gt(0).all()
-    assert set(counted["rolle"].dropna()) == set(synth.ROLES)
+    assert set(counted["rolle"].dropna()) == set(demo.ROLES)
 
 
-def test_planted_types_distinct_and_recovered(demo):
-    _, truth = demo
+def test_planted_types_distinct_and_recovered(demo_raw):
+    _, truth = demo_raw
     themes = reference.theme_codes()
     profiles = truth.type_profiles[themes].to_numpy()
     for a in range(4):
@@ -399,12 +403,12 @@ def test_planted_types_distinct_and_recovered(demo):
     assert np.abs(corr[np.triu_indices(6, 1)]).max() < 0.8  # not collinear
 
 
-def test_outcomes(demo):
-    out, truth = demo
+def test_outcomes(demo_raw):
+    out, truth = demo_raw
     written = pd.read_excel(out / "implementering_2021.xlsx", sheet_name="Data", engine="calamine")
-    assert set(written.columns) == set(synth.OUTCOME_COLUMNS)
+    assert set(written.columns) == set(demo.OUTCOME_COLUMNS)
     csv = pd.read_csv(out / "implementering_2023.csv", sep=";", decimal=",", encoding="cp1252")
-    assert list(csv.columns) == list(synth.OUTCOME_COLUMNS)
+    assert list(csv.columns) == list(demo.OUTCOME_COLUMNS)
     assert csv["gevinst_mio_kr"].dtype == float
     for year, frame in ((2021, written), (2023, csv)):
         missing = truth.missing_outcomes[truth.missing_outcomes["aar"] == year]
@@ -425,15 +429,19 @@ def test_outcomes(demo):
     assert (linked["korrelation"] > 0.3).all()
 
 
-def test_write_truth(demo, tmp_path):
-    _, truth = demo
-    folder = synth.write_truth(truth, tmp_path / "facit")
-    rows = pd.read_csv(folder / synth.TRUTH_FILES["rows"], dtype={"responde": str})
+def test_write_truth(demo_raw, tmp_path):
+    _, truth = demo_raw
+    folder = demo.write_truth(truth, tmp_path / "facit")
+    rows = pd.read_csv(folder / demo.TRUTH_FILES["rows"], dtype={"responde": str})
     assert len(rows) == len(truth.rows) and list(rows.columns) == list(truth.rows.columns)
     assert rows["aarsag"].isna().sum() == truth.rows["aarsag"].isna().sum()
-    for name in synth.TRUTH_FILES.values():
+    for name in demo.TRUTH_FILES.values():
         assert (folder / name).exists(), name
     assert (folder / "filer.txt").read_text(encoding="utf-8").split() == truth.files
+    world = pd.read_csv(folder / "verden.csv")
+    assert world.to_dict("records") == [
+        {"typer": "planted", "sammenhaenge": "planted", "typeadskillelse": 1.0}
+    ]
 
 
 def test_seed_gives_identical_bytes(tmp_path):
@@ -444,9 +452,9 @@ def test_seed_gives_identical_bytes(tmp_path):
             if p.is_file()
         }
 
-    first = synth.generate(tmp_path / "a", seed=7, respondents_per_municipality=(3, 5))
-    synth.generate(tmp_path / "b", seed=7, respondents_per_municipality=(3, 5))
-    synth.generate(tmp_path / "c", seed=8, respondents_per_municipality=(3, 5))
+    first = demo.generate(tmp_path / "a", seed=7, respondents_per_municipality=(3, 5))
+    demo.generate(tmp_path / "b", seed=7, respondents_per_municipality=(3, 5))
+    demo.generate(tmp_path / "c", seed=8, respondents_per_municipality=(3, 5))
     a, b, c = files(tmp_path / "a"), files(tmp_path / "b"), files(tmp_path / "c")
     assert a == b
     assert a.keys() != c.keys() or a != c
@@ -459,10 +467,10 @@ def test_seed_gives_identical_bytes(tmp_path):
 @pytest.mark.parametrize(
     ("style", "form"),
     [
-        (synth.ExportStyle(item_names="q", scale="enig1-vi9", unlabeled_code=6), "tab-utf16"),
-        (synth.ExportStyle(scale="uenig1-vi9", dont_know_label="Ikke relevant"), "comma-cp1252"),
+        (demo.ExportStyle(item_names="q", scale="enig1-vi9", unlabeled_code=6), "tab-utf16"),
+        (demo.ExportStyle(scale="uenig1-vi9", dont_know_label="Ikke relevant"), "comma-cp1252"),
         (
-            synth.ExportStyle(
+            demo.ExportStyle(
                 item_names="q", scale="enig1-vi6", closetim="datetime", unlabeled_code=0
             ),
             "xlsx",
@@ -470,7 +478,7 @@ def test_seed_gives_identical_bytes(tmp_path):
     ],
 )
 def test_surveyxact_export_round_trip(tmp_path, style, form):
-    export = synth.surveyxact_export(
+    export = demo.surveyxact_export(
         2022,
         style=style,
         seed=3,
@@ -479,7 +487,7 @@ def test_surveyxact_export_round_trip(tmp_path, style, form):
     )
     if form == "xlsx":
         width = len(export.tables["Dataset"].columns)
-        path = synth.write_surveyxact_xlsx(
+        path = demo.write_surveyxact_xlsx(
             export, tmp_path / "selvevaluering_2022.xlsx", split_columns=[20, width - 20]
         )
         assert pd.ExcelFile(path, engine="calamine").sheet_names == [
@@ -489,17 +497,17 @@ def test_surveyxact_export_round_trip(tmp_path, style, form):
             "Structure",
         ]
     else:
-        path = synth.write_surveyxact_csv(export, tmp_path / "selvevaluering_2022", form)
-    truth = synth.truth_for({path.name: export})
+        path = demo.write_surveyxact_csv(export, tmp_path / "selvevaluering_2022", form)
+    truth = demo.truth_for({path.name: export})
     decoded, problems = decode_surveyxact(path, 2022)
     assert_matches_truth(decoded, problems, truth, path.name)
     assert truth.rows["aarsag"].notna().any()
 
 
 def test_own_sheet_and_fates_helpers(tmp_path):
-    sheet = synth.own_sheet(2024, 492, n_respondents=14, header="text", seed=1)
-    path = synth.write_own_sheet(sheet, tmp_path / "skema_2024_aeroe.csv")
-    truth = synth.truth_for({path.name: sheet})
+    sheet = demo.own_sheet(2024, 492, n_respondents=14, header="text", seed=1)
+    path = demo.write_own_sheet(sheet, tmp_path / "skema_2024_aeroe.csv")
+    truth = demo.truth_for({path.name: sheet})
     decoded, problems = decode_own_sheet(path, 2024)
     assert_matches_truth(decoded, problems, truth, path.name)
 
@@ -518,7 +526,7 @@ def test_own_sheet_and_fates_helpers(tmp_path):
             ),
         }
     )
-    fates = synth.assign_fates(rows).tolist()
+    fates = demo.assign_fates(rows).tolist()
     # Tie between b/2 and a/3: file a is read first. Row a/5 answers 17 < 18 of 36 items, so
     # a/4 is alone among the rows that passed (and its municipality is unknown). A missing
     # closetim is the earliest. Nothing answered beats an unknown municipality.
@@ -536,7 +544,7 @@ def test_own_sheet_and_fates_helpers(tmp_path):
 
 
 def test_national_exports(tmp_path):
-    folder, truth = synth.write_national_csv(
+    folder, truth = demo.write_national_csv(
         tmp_path, n_respondents=3000, dialect="\t", return_truth=True
     )
     assert folder.name == "selvevaluering_2024"
@@ -549,10 +557,188 @@ def test_national_exports(tmp_path):
         "dublet",
         "ukendt kommune",
     }
-    path = synth.write_national_xlsx(
+    path = demo.write_national_xlsx(
         tmp_path / "selvevaluering_2022.xlsx", n_respondents=1500, wave=2022
     )
     book = pd.read_excel(path, sheet_name=None, engine="calamine")
     assert len(book["Dataset(1)"]) == len(book["Dataset(2)"]) == 1500
     with pytest.raises(ValueError):
-        synth.write_national_csv(tmp_path, n_respondents=3000, dialect="pipe")
+        demo.write_national_csv(tmp_path, n_respondents=3000, dialect="pipe")
+
+
+# --------------------------------------------------------------------------- same bytes as synth
+
+#: SHA-256 over (relative path, bytes) of every file written, sorted by path, without the
+#: marker DEMODATA.md. Recorded on 2026-12-01 from main's omstilling_analysis/synth.py (commit
+#: 68bfd46, before the split into omstilling_analysis.demo) with
+#: ``PYTHONPATH=/work/main python -c "from omstilling_analysis import synth; synth.generate(...)"``.
+BEFORE_SPLIT = {
+    "generate()": "5a52a9ba6e0fc1e842d619f4988a3455c06b3f44e1144793a507fb78988c0860",
+    "generate(seed=7, (3, 6))": "c1feee30a74c31644663c90dfdd0ccff839aaa29bcffbeb27dd9597ce8bf6b46",
+    "national_csv(3000, seed=3)": "9ae67f0fd6883e6f42ea1d232291ad228b1e3bfed3f87b49af30fe119eb3830e",
+    "national_xlsx(1000, seed=3)": "753e9ef080c56cc7636ee3fcfb821a04f0818b1e5834550c6f4605becff33f8e",
+    "surveyxact_export csv": "52e0b1ae9bf41e1340338e248b01c5cda5155ef6748c7b0455396061fa12d5ed",
+    "own_sheet xlsx": "3085dec93a9b584eb86908718d1ef1c6d8e715a1d7fe16502eaf8bdeb75ce705",
+}
+
+
+def _tree_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.name != demo.DEMO_MARKER:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_same_bytes_as_before_the_split(demo_raw, tmp_path):
+    out, _ = demo_raw
+    assert _tree_hash(out) == BEFORE_SPLIT["generate()"]
+    demo.generate(tmp_path / "a", seed=7, respondents_per_municipality=(3, 6))
+    assert _tree_hash(tmp_path / "a") == BEFORE_SPLIT["generate(seed=7, (3, 6))"]
+    demo.write_national_csv(tmp_path / "csv", n_respondents=3000, seed=3)
+    assert _tree_hash(tmp_path / "csv") == BEFORE_SPLIT["national_csv(3000, seed=3)"]
+    demo.write_national_xlsx(
+        tmp_path / "x" / "selvevaluering_2024.xlsx", n_respondents=1000, seed=3
+    )
+    assert _tree_hash(tmp_path / "x") == BEFORE_SPLIT["national_xlsx(1000, seed=3)"]
+    style = demo.ExportStyle(item_names="q", scale="enig1-vi9", unlabeled_code=6)
+    export = demo.surveyxact_export(2022, style=style, seed=5)
+    demo.write_surveyxact_csv(export, tmp_path / "sx" / "selvevaluering_2022", "tab-utf16")
+    assert _tree_hash(tmp_path / "sx") == BEFORE_SPLIT["surveyxact_export csv"]
+    sheet = demo.own_sheet(2024, 751, seed=5, header="text")
+    demo.write_own_sheet(sheet, tmp_path / "own" / "skema_2024_aarhus.xlsx")
+    assert _tree_hash(tmp_path / "own") == BEFORE_SPLIT["own_sheet xlsx"]
+
+
+# --------------------------------------------------------------------------- demo marking
+
+
+def test_demo_marker_both_ways(demo_raw, tmp_path):
+    out, _ = demo_raw
+    marker = (out / demo.DEMO_MARKER).read_text(encoding="utf-8")
+    assert "syntetiske demodata" in marker and "slet mappen `data/raw/demo`" in marker.lower()
+    assert all(letter in marker for letter in "æøå")
+    real = tmp_path / "raw"
+    real.mkdir()
+    (real / "README.md").write_text("Læg eksporterne her.", encoding="utf-8")
+    assert not demo.is_demo_folder(real)
+    assert not demo.is_demo_folder(tmp_path / "findes_ikke")
+    (real / "demodata.txt").write_text("ikke markøren", encoding="utf-8")
+    assert not demo.is_demo_folder(real)
+    demo.write_demo_marker(real)
+    assert demo.is_demo_folder(real)
+
+
+def test_loader_lists_the_marker_as_ignored_not_as_data(demo_raw):
+    out, truth = demo_raw
+    data, ignored = load.list_raw_entries(out)
+    assert sorted(p.name for p in data) == truth.files
+    assert [entry.source for entry in ignored] == [demo.DEMO_MARKER]
+
+
+# --------------------------------------------------------------------------- other worlds
+
+SEEDS = range(8)
+WAVES = (2020, 2022, 2024)
+
+
+def _profiles(types: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    world = demo_world.make_world(seed, WAVES, demo.WorldSpec(types=types))
+    return world.levels[:, 0, :], world.types[:, 0]
+
+
+def _silhouette_of_kmeans(x: np.ndarray) -> float:
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    labels = KMeans(4, n_init=10, random_state=0).fit_predict(x)
+    return float(silhouette_score(x, labels))
+
+
+def test_world_without_types_has_no_cluster_structure():
+    import pingouin
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for seed in SEEDS:
+            planted, _ = _profiles("planted", seed)
+            none, types = _profiles("none", seed)
+            assert (types == -1).all()
+            # Henze-Zirkler: the planted mixture is far from normal, the typeless world is not.
+            assert pingouin.multivariate_normality(planted).pval < 1e-6
+            assert pingouin.multivariate_normality(none).pval > 0.01, seed
+            # k-means finds four tight groups only where they were planted.
+            assert _silhouette_of_kmeans(planted) > 0.4
+            assert _silhouette_of_kmeans(none) < 0.3
+
+
+def test_world_without_types_keeps_the_planted_spread():
+    planted = np.vstack([_profiles("planted", seed)[0] for seed in range(20)])
+    none = np.vstack([_profiles("none", seed)[0] for seed in range(20)])
+    mean, covariance = demo_world.planted_moments()
+    wave_noise = 0.10**2 * np.eye(6)
+    for sample in (planted, none):
+        np.testing.assert_allclose(sample.mean(axis=0), mean + 0.0, atol=0.03)
+        np.testing.assert_allclose(np.cov(sample.T), covariance + wave_noise, atol=0.025)
+
+
+def test_weak_types_are_less_distinct_but_there():
+    from sklearn.metrics import adjusted_rand_score
+
+    weak = demo.WorldSpec(types="weak").type_profiles()[demo.THEMES].to_numpy()
+    planted = demo.TYPE_PROFILES[demo.THEMES].to_numpy()
+    np.testing.assert_allclose(weak - weak.mean(0), 0.5 * (planted - planted.mean(0)))
+    from sklearn.cluster import KMeans
+
+    agreement = {"planted": [], "weak": []}
+    for seed in SEEDS:
+        for kind in agreement:
+            x, types = _profiles(kind, seed)
+            labels = KMeans(4, n_init=10, random_state=0).fit_predict(x)
+            agreement[kind].append(adjusted_rand_score(types, labels))
+    assert np.mean(agreement["planted"]) > 0.9
+    assert 0.3 < np.mean(agreement["weak"]) < 0.8
+
+
+def _pooled_correlations(links: str) -> pd.DataFrame:
+    population = reference.municipalities().set_index("kommunekode")["indbyggere_2020"]
+    frames = []
+    for seed in range(20):
+        world = demo_world.make_world(seed, WAVES, demo.WorldSpec(links=links))
+        for wave in WAVES:
+            outcomes = demo_world.outcome_table(world, wave, np.random.default_rng([seed, wave]))
+            outcomes = demo_world.derived_outcomes(outcomes, population)
+            levels = pd.DataFrame(world.levels[:, world.wave_index(wave)], columns=demo.THEMES)
+            frames.append(pd.concat([levels, outcomes[list(demo.OUTCOMES)]], axis=1))
+    pooled = pd.concat(frames, ignore_index=True)
+    return pooled.corr().loc[demo.THEMES, list(demo.OUTCOMES)]
+
+
+def test_outcomes_without_links_are_independent_of_the_true_levels():
+    none = _pooled_correlations("none")  # 20 seeds x 3 waves x 98 = 5880 municipality-years
+    assert none.abs().to_numpy().max() < 0.05  # about 3.8 standard errors
+    planted = _pooled_correlations("planted")
+    for theme, outcome, _coef, _scale in demo.PLANTED_EFFECTS:
+        assert planted.at[theme, outcome] > 0.3
+
+
+def test_generate_records_its_world(tmp_path):
+    truth = demo.generate(
+        tmp_path / "raw",
+        seed=3,
+        respondents_per_municipality=(3, 4),
+        waves=[2024],
+        types="none",
+        links="none",
+    )
+    assert truth.world == demo.WorldSpec(types="none", links="none")
+    assert truth.municipality_types["type"].isna().all() and truth.type_profiles.empty
+    assert (truth.effects["koefficient"] == 0).all() and (truth.effects["retning"] == 0).all()
+    assert "typer: none, sammenhænge: none" in (tmp_path / "raw" / demo.DEMO_MARKER).read_text(
+        encoding="utf-8"
+    )
+    folder = demo.write_truth(truth, tmp_path / "facit")
+    assert pd.read_csv(folder / "verden.csv").loc[0, "typer"] == "none"
+    with pytest.raises(ValueError, match="types"):
+        demo.WorldSpec(types="stærk")
