@@ -73,7 +73,7 @@ from omstilling_analysis import reference, settings, validate  # noqa: E402
 #   (`make notebooks`).
 #
 # Er rådatamappen tom, laver cellen nedenfor syntetiske demodata med en kendt, plantet sandhed
-# (`omstilling synth`), så alt kan prøves af uden rigtige data. Ligger der eksporter, røres
+# (`omstilling demodata` i `data/raw/demo`), så alt kan prøves af uden rigtige data. Ligger der eksporter, røres
 # de ikke.
 
 # %%
@@ -150,7 +150,7 @@ nb.show(nb.settings_table(indstillinger))
 # omstilling validate data/raw                     # hvad er hver fil, og kan den bruges?
 # omstilling run --raw data/raw --out data/processed [--indstillinger indstillinger.toml]
 # omstilling rapport --kommune 751 --boelge 2024   # tilbagemeldingsark til én kommune
-# omstilling synth --out data/raw                  # syntetiske demodata
+# omstilling demodata --out data/raw/demo         # syntetiske demodata
 # ```
 #
 # Næste skridt: `01_indlaesning_og_rensning`, der viser, hvad der skete med hver eneste rå række.

@@ -230,7 +230,11 @@ def _report_all(args: argparse.Namespace) -> int:
 
 
 def _synth_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default="data/raw", help="mappe til de syntetiske rådata")
+    parser.add_argument(
+        "--out",
+        default="data/raw/demo",
+        help="mappe til de syntetiske rådata (standard: data/raw/demo)",
+    )
     parser.add_argument("--seed", type=int, default=20240101, help="startværdi for tilfældighed")
     parser.add_argument(
         "--facit", metavar="MAPPE", help="skriv den plantede sandhed (facit) hertil"
@@ -247,7 +251,7 @@ def _synth_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from omstilling_analysis import synth
+    from omstilling_analysis import demo
 
     out = Path(args.out)
     for typed in (args.out, args.facit):
@@ -255,17 +259,17 @@ def _synth(args: argparse.Namespace) -> int:
             return _fail([f"{typed}: er en fil, ikke en mappe"])
     if args.national:
         if args.format == "csv":
-            synth.write_national_csv(out, n_respondents=args.national, seed=args.seed)
+            demo.write_national_csv(out, n_respondents=args.national, seed=args.seed)
         else:
             out.mkdir(parents=True, exist_ok=True)
-            synth.write_national_xlsx(
+            demo.write_national_xlsx(
                 out / "selvevaluering_2024.xlsx", n_respondents=args.national, seed=args.seed
             )
         print(f"Skrev en national eksport med {args.national} respondenter til {args.out}")
         return 0
-    truth = synth.generate(out, seed=args.seed)
+    truth = demo.generate(out, seed=args.seed)
     if args.facit:
-        synth.write_truth(truth, Path(args.facit))
+        demo.write_truth(truth, Path(args.facit))
     print(f"Skrev syntetiske rådata til {args.out} ({len(truth.rows)} rækker)")
     return 0
 

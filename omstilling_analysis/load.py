@@ -166,8 +166,12 @@ def list_raw_entries(raw_dir: str | Path) -> tuple[list[Path], list[IgnoredFile]
     """The entries of a raw folder that hold data, sorted by name, and the ones ignored.
 
     A README, hidden files, and files that are not ``.xlsx``/``.csv`` are ignored (and listed).
-    A folder is a CSV export when it holds ``dataset.csv``.
+    A folder is a CSV export when it holds ``dataset.csv``. A subfolder of demo data (it holds
+    the demo marker, :data:`omstilling_analysis.demo.DEMO_MARKER`) is ignored beside real
+    exports, and the marker itself is no export.
     """
+    from omstilling_analysis.demo.folder import DEMO_MARKER
+
     raw = Path(raw_dir)
     if not raw.is_dir():
         raise RawDataError(raw, "mappen findes ikke")
@@ -180,6 +184,12 @@ def list_raw_entries(raw_dir: str | Path) -> tuple[list[Path], list[IgnoredFile]
         name = strip_control(entry.name)
         if name.startswith(".") or name.startswith("~$") or name.lower().startswith("readme"):
             ignored.append(IgnoredFile(name, entry, "skjult fil eller README"))
+        elif name == DEMO_MARKER:
+            ignored.append(IgnoredFile(name, entry, "mærket for demodata"))
+        elif entry.is_dir() and (entry / DEMO_MARKER).is_file():
+            ignored.append(
+                IgnoredFile(name, entry, "demodata: slet mappen, når I bruger rigtige eksporter")
+            )
         elif entry.is_dir():
             try:
                 inside = list(entry.iterdir())

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from omstilling_analysis import clean, load, reference
+from omstilling_analysis.demo.folder import is_demo_folder
 from omstilling_analysis.publish import PublishedTables, publish, wave_key
 from omstilling_analysis.settings import Settings
 
@@ -297,6 +298,8 @@ def describe_run(
     left = len(tables["udeladte.csv"])
     return {
         "vaerktoej": "omstilling_analysis",
+        # Synthetic demo data are marked as such in the manifest and on every sheet.
+        "demodata": is_demo_folder(raw.raw_dir),
         "input": inputs,
         "ignoreret": [{"kilde": i.source, "aarsag": i.reason} for i in raw.ignored],
         "raekker": {

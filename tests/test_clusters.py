@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from omstilling_analysis import clusters, reference, synth
+from omstilling_analysis import clusters, demo, reference
 from omstilling_analysis.clusters import engine, stability, typology
 from omstilling_analysis.plots import clusters as cluster_plots
 from omstilling_analysis.settings import Settings
@@ -451,7 +451,7 @@ def test_pca_map_never_shows_a_municipality_with_fewer_than_three_respondents(pl
 # --------------------------------------------------------------------------- no clear types
 
 #: synth's four planted types (one scale point stronger on "its" theme).
-SYNTH_TYPES = synth.TYPE_PROFILES[THEMES].to_numpy()
+SYNTH_TYPES = demo.TYPE_PROFILES[THEMES].to_numpy()
 #: A world without types: every municipality drawn around one profile.
 ONE_PROFILE = np.full((1, 6), 3.0)
 

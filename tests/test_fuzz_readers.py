@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from omstilling_analysis import clean, pipeline, synth
+from omstilling_analysis import clean, demo, pipeline
 
 EMAIL = "lone.jensen@greve.dk"
 CPR = "0101901234"
@@ -36,9 +36,9 @@ FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthChe
 def templates(tmp_path_factory) -> Path:
     """A CSV export, an own CSV sheet and an own .xlsx sheet, personal strings in cells."""
     base = tmp_path_factory.mktemp("templates")
-    export = synth.surveyxact_export(
+    export = demo.surveyxact_export(
         2022,
-        style=synth.ExportStyle(item_names="code"),
+        style=demo.ExportStyle(item_names="code"),
         seed=5,
         municipalities=[101, 147, 751],
         respondents_per_municipality=(5, 7),
@@ -47,14 +47,14 @@ def templates(tmp_path_factory) -> Path:
     dataset["bor_02"] = dataset["bor_02"].astype(object)
     dataset.loc[dataset.index[2], "bor_02"] = EMAIL
     dataset.loc[dataset.index[4], "bor_02"] = CPR
-    synth.write_surveyxact_csv(export, base / "selvevaluering_2022", "semicolon-cp1252")
-    synth.write_surveyxact_csv(export, base / "utf16" / "selvevaluering_2022", "tab-utf16")
-    table = synth.own_sheet(2024, 461, n_respondents=10, seed=3).table.copy()
+    demo.write_surveyxact_csv(export, base / "selvevaluering_2022", "semicolon-cp1252")
+    demo.write_surveyxact_csv(export, base / "utf16" / "selvevaluering_2022", "tab-utf16")
+    table = demo.own_sheet(2024, 461, n_respondents=10, seed=3).table.copy()
     table.loc[table.index[1], "Rolle"] = EMAIL
     table.loc[table.index[2], "BOR_01"] = "Lone Jensen"
     table.loc[table.index[3], "Kommune"] = CPR
-    synth.write_own_sheet(table, base / "skema_2024_odense.csv")
-    synth.write_own_sheet(table, base / "skema_2024_greve.xlsx")
+    demo.write_own_sheet(table, base / "skema_2024_odense.csv")
+    demo.write_own_sheet(table, base / "skema_2024_greve.xlsx")
     return base
 
 
@@ -179,7 +179,7 @@ def test_byte_mutations_of_an_xlsx(templates, operations):
     with holder:
         path = raw / "skema_2024_greve.xlsx"
         path.write_bytes(_mutate(path.read_bytes(), operations, keep_header=False))
-        n = len(synth.own_sheet(2024, 461, n_respondents=10, seed=3).table)
+        n = len(demo.own_sheet(2024, 461, n_respondents=10, seed=3).table)
         _check(raw, "skema_2024_greve.xlsx", lambda: n)
 
 
@@ -210,7 +210,7 @@ cell_values = st.one_of(
     suffix=st.sampled_from(["xlsx", "csv"]),
 )
 def test_cell_mutations_of_an_own_sheet(cells, header, suffix):
-    table = synth.own_sheet(2024, 461, n_respondents=10, seed=3).table
+    table = demo.own_sheet(2024, 461, n_respondents=10, seed=3).table
     table = table.astype(object).where(table.notna(), None)
     for row, column, value in cells:
         table.iat[row, column % table.shape[1]] = value
@@ -267,9 +267,9 @@ def _write_table(table: pd.DataFrame, path: Path) -> None:
     split=st.sampled_from([None, 2]),
 )
 def test_cell_mutations_of_a_surveyxact_workbook(cells, split):
-    export = synth.surveyxact_export(
+    export = demo.surveyxact_export(
         2022,
-        style=synth.ExportStyle(item_names="code"),
+        style=demo.ExportStyle(item_names="code"),
         seed=5,
         municipalities=[101, 147],
         respondents_per_municipality=(5, 6),
@@ -281,13 +281,13 @@ def test_cell_mutations_of_a_surveyxact_workbook(cells, split):
     for sheet, row, column, value in cells:
         frame = tables[sheet]
         frame.iat[row % len(frame), column % frame.shape[1]] = value
-    export = synth.SurveyXactExport(
+    export = demo.SurveyXactExport(
         export.wave, export.style, tables, export.rows, export.cell_problems
     )
     with tempfile.TemporaryDirectory() as folder:
         raw = Path(folder)
         name = "selvevaluering_2022.xlsx"
-        synth.write_surveyxact_xlsx(export, raw / name, split_columns=split)
+        demo.write_surveyxact_xlsx(export, raw / name, split_columns=split)
         dataset = tables["Dataset"]
         filled = dataset.map(lambda v: v is not None and v != "" and v == v).to_numpy()
         last = np.flatnonzero(filled.any(axis=1))

@@ -18,7 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from omstilling_analysis import clean, load, pipeline, privacy, rawfiles, roles, synth, validate
+from omstilling_analysis import clean, demo, load, pipeline, privacy, rawfiles, roles, validate
 from omstilling_analysis.cli import main
 
 MUNICIPALITIES = [101, 147, 751, 492, 185, 169]
@@ -28,11 +28,11 @@ FREE_TEXT = "Ring Jens"
 PLANTED = (EMAIL, CPR, FREE_TEXT, "\x00", "\x1b[31m")
 
 
-def _export(wave: int = 2022, seed: int = 3, **style) -> synth.SurveyXactExport:
+def _export(wave: int = 2022, seed: int = 3, **style) -> demo.SurveyXactExport:
     style = {"item_names": "code", **style}
-    return synth.surveyxact_export(
+    return demo.surveyxact_export(
         wave,
-        style=synth.ExportStyle(**style),
+        style=demo.ExportStyle(**style),
         seed=seed,
         municipalities=MUNICIPALITIES,
         respondents_per_municipality=(6, 9),
@@ -40,11 +40,11 @@ def _export(wave: int = 2022, seed: int = 3, **style) -> synth.SurveyXactExport:
 
 
 def _own_table(n: int = 12, seed: int = 2) -> pd.DataFrame:
-    return synth.own_sheet(2024, 461, n_respondents=n, seed=seed).table.copy()
+    return demo.own_sheet(2024, 461, n_respondents=n, seed=seed).table.copy()
 
 
 def _csv_export(raw: Path, name: str = "selvevaluering_2022", **style) -> Path:
-    return synth.write_surveyxact_csv(_export(**style), raw / name, "semicolon-cp1252")
+    return demo.write_surveyxact_csv(_export(**style), raw / name, "semicolon-cp1252")
 
 
 def _run(raw: Path, out: Path, capsys) -> tuple[int, list[str]]:
@@ -166,7 +166,7 @@ def test_personal_data_in_own_sheet_cells_and_headers_never_reaches_an_output(tm
     table.loc[table.index[5], "BOR_02"] = "Helt\x00enig"
     table.loc[table.index[6], "BOR_03"] = "\x1b[31mHelt enig"
     table[f"Udfyldt af {EMAIL}"] = "x"
-    synth.write_own_sheet(table, raw / "skema_2024_odense.xlsx")
+    demo.write_own_sheet(table, raw / "skema_2024_odense.xlsx")
     out = tmp_path / "out"
     code, err = _run(raw, out, capsys)
     assert code == 0, err
@@ -264,8 +264,8 @@ def test_blank_lines_in_an_own_csv_sheet_count_as_in_xlsx(tmp_path):
     table = _own_table()
     blank = pd.DataFrame([[None] * table.shape[1]], columns=table.columns)
     with_blank = pd.concat([table.iloc[:3], blank, table.iloc[3:]], ignore_index=True)
-    synth.write_own_sheet(with_blank, tmp_path / "xlsx" / "skema_2024_odense.xlsx")
-    path = synth.write_own_sheet(table, tmp_path / "csv" / "skema_2024_odense.csv")
+    demo.write_own_sheet(with_blank, tmp_path / "xlsx" / "skema_2024_odense.xlsx")
+    path = demo.write_own_sheet(table, tmp_path / "csv" / "skema_2024_odense.csv")
     lines = path.read_bytes().split(b"\r\n")
     lines[4:4] = [b"   "]
     path.write_bytes(b"\r\n".join(lines))
@@ -285,7 +285,7 @@ def test_blank_lines_in_an_own_csv_sheet_count_as_in_xlsx(tmp_path):
 def test_mixed_utf8_and_windows_1252_rows_are_refused_with_the_line(tmp_path, capsys):
     raw = tmp_path / "raw"
     table = _own_table()
-    path = synth.write_own_sheet(table, raw / "skema_2024_odense.csv")  # cp1252
+    path = demo.write_own_sheet(table, raw / "skema_2024_odense.csv")  # cp1252
     lines = path.read_bytes().split(b"\r\n")
     assert list(table.columns)[0] == "Kommune"
     lines[3] = "Ærø".encode() + b";" + lines[3].split(b";", 1)[1]
@@ -308,7 +308,7 @@ def test_duplicated_own_sheet_header_is_refused(tmp_path, capsys, header):
     table = _own_table()
     columns = list(table.columns)
     table.insert(len(columns), f"{header.upper()} ", table[header])
-    synth.write_own_sheet(table, raw / "skema_2024_odense.xlsx")
+    demo.write_own_sheet(table, raw / "skema_2024_odense.xlsx")
     line = _refused(raw, tmp_path, capsys, "skema_2024_odense.xlsx")
     position = columns.index(header) + 1
     assert f"overskriften '{header}' står i flere kolonner (kolonne {position} og" in line
@@ -333,7 +333,7 @@ def test_conflicting_labels_leave_the_code_unguessed_and_listed(tmp_path):
     first = labels[labels.iloc[:, 0] == "bor_01"].iloc[[0]].copy()
     first.iloc[0, 2] = "Noget helt andet"
     export.tables["Labels"] = pd.concat([labels, first], ignore_index=True)
-    synth.write_surveyxact_xlsx(export, tmp_path / "selvevaluering_2022.xlsx")
+    demo.write_surveyxact_xlsx(export, tmp_path / "selvevaluering_2022.xlsx")
     raw = pipeline.load_raw(tmp_path)
     assert raw.errors == []
     source = raw.sources[0]
@@ -350,7 +350,7 @@ def test_conflicting_labels_leave_the_code_unguessed_and_listed(tmp_path):
 
 def test_cells_beyond_the_header_of_a_sheet_are_listed_not_dropped_silently(tmp_path):
     table = _own_table()
-    path = synth.write_own_sheet(table, tmp_path / "skema_2024_odense.xlsx")
+    path = demo.write_own_sheet(table, tmp_path / "skema_2024_odense.xlsx")
     book = openpyxl.load_workbook(path)
     sheet = book.active
     sheet.cell(row=4, column=table.shape[1] + 3, value=EMAIL)
@@ -368,7 +368,7 @@ def test_cells_beyond_the_header_of_a_sheet_are_listed_not_dropped_silently(tmp_
 def test_control_characters_in_a_file_name_are_refused(tmp_path, capsys):
     raw = tmp_path / "raw"
     _csv_export(raw)
-    synth.write_own_sheet(_own_table(), raw / "skema_2024\x1b[31m.xlsx")
+    demo.write_own_sheet(_own_table(), raw / "skema_2024\x1b[31m.xlsx")
     line = _refused(raw, tmp_path, capsys, "skema_2024?[31m.xlsx")
     assert "filnavnet indeholder styretegn" in line
 
@@ -383,8 +383,8 @@ def test_validate_counts_what_run_counts_across_files_and_refuses_what_run_refus
     first = _export(seed=21)
     second = _export(seed=21, item_names="q", scale="enig1-vi6")  # the same respondents
     second.tables["Dataset"]["closetim"] = first.tables["Dataset"]["closetim"]
-    synth.write_surveyxact_csv(first, raw / "selvevaluering_2022", "semicolon-cp1252")
-    synth.write_surveyxact_xlsx(second, raw / "selvevaluering_2022_b.xlsx")
+    demo.write_surveyxact_csv(first, raw / "selvevaluering_2022", "semicolon-cp1252")
+    demo.write_surveyxact_xlsx(second, raw / "selvevaluering_2022_b.xlsx")
     assert main(["validate", str(raw)]) == 0
     text = capsys.readouterr().out
     out = tmp_path / "out"
@@ -409,7 +409,7 @@ def test_validate_counts_what_run_counts_across_files_and_refuses_what_run_refus
     # A file run refuses: validate does not call it usable.
     table = _own_table()
     table["kommune"] = table["Kommune"]
-    synth.write_own_sheet(table, raw / "skema_2024_odense.xlsx")
+    demo.write_own_sheet(table, raw / "skema_2024_odense.xlsx")
     assert main(["validate", str(raw)]) == 2
     text = capsys.readouterr().out
     assert (
@@ -454,7 +454,7 @@ def test_xlsx_that_decompresses_far_beyond_its_size_is_refused_before_reading(
 ):
     raw = tmp_path / "raw"
     _csv_export(raw)
-    good = synth.write_own_sheet(_own_table(), tmp_path / "good.xlsx")
+    good = demo.write_own_sheet(_own_table(), tmp_path / "good.xlsx")
     _with_extra_part(good, raw / "skema_2024_odense.xlsx", "xl/media/bomb.bin", b"A" * 20_000_000)
     size = (raw / "skema_2024_odense.xlsx").stat().st_size
     assert size < 200_000
@@ -472,7 +472,7 @@ def test_xlsx_that_decompresses_far_beyond_its_size_is_refused_before_reading(
     assert f"mere end {rawfiles.MAX_XLSX_RATIO} gange sin størrelse" in line
     # The bound on the total: a real export of many rows beyond it (the limit made small here).
     (raw / "skema_2024_odense.xlsx").unlink()
-    synth.write_own_sheet(_own_table(), raw / "skema_2024_odense.xlsx")
+    demo.write_own_sheet(_own_table(), raw / "skema_2024_odense.xlsx")
     monkeypatch.undo()
     monkeypatch.setattr(rawfiles, "MAX_XLSX_UNCOMPRESSED_BYTES", 10_000)
     line = _refused(raw, tmp_path, capsys, "skema_2024_odense.xlsx")

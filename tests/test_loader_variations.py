@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from omstilling_analysis import clean, pipeline, reference, synth
+from omstilling_analysis import clean, pipeline, reference
+from omstilling_analysis import demo as demodata
 
 KEY = ["kilde", "kilde_raekke"]
 ITEMS = reference.all_items()
@@ -25,7 +26,7 @@ def load_and_clean(raw_dir):
     return raw, responses, left_out, problems
 
 
-def assert_matches_truth(raw_dir, truth: synth.SynthTruth) -> None:
+def assert_matches_truth(raw_dir, truth: demodata.SynthTruth) -> None:
     raw, responses, left_out, problems = load_and_clean(raw_dir)
     rows = truth.rows
     assert sum(s.n_rows for s in raw.sources) == len(rows)
@@ -60,7 +61,7 @@ def assert_matches_truth(raw_dir, truth: synth.SynthTruth) -> None:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     raw = tmp_path_factory.mktemp("demo") / "raw"
-    truth = synth.generate(raw, seed=7)
+    truth = demodata.generate(raw, seed=7)
     return raw, truth
 
 
@@ -112,17 +113,17 @@ SMALL = {
 
 
 def _export(wave, seed, **style):
-    return synth.surveyxact_export(wave, style=synth.ExportStyle(**style), seed=seed, **SMALL)
+    return demodata.surveyxact_export(wave, style=demodata.ExportStyle(**style), seed=seed, **SMALL)
 
 
-@pytest.mark.parametrize("scale", sorted(synth.SCALE_SCHEMES))
-@pytest.mark.parametrize("dialect", sorted(synth.DIALECTS))
+@pytest.mark.parametrize("scale", sorted(demodata.SCALE_SCHEMES))
+@pytest.mark.parametrize("dialect", sorted(demodata.DIALECTS))
 def test_csv_export_in_every_dialect_and_code_scheme(tmp_path, scale, dialect):
     export = _export(
         2022, 3, scale=scale, item_names="q", labels_order="shuffled", unlabeled_code=7
     )
-    synth.write_surveyxact_csv(export, tmp_path / "selvevaluering_2022", dialect)
-    assert_matches_truth(tmp_path, synth.truth_for({"selvevaluering_2022": export}))
+    demodata.write_surveyxact_csv(export, tmp_path / "selvevaluering_2022", dialect)
+    assert_matches_truth(tmp_path, demodata.truth_for({"selvevaluering_2022": export}))
 
 
 @pytest.mark.parametrize("split", [None, 2, 3])
@@ -147,8 +148,10 @@ def test_csv_export_in_every_dialect_and_code_scheme(tmp_path, scale, dialect):
 )
 def test_xlsx_export_single_and_split(tmp_path, split, style):
     export = _export(2020, 5, **style)
-    synth.write_surveyxact_xlsx(export, tmp_path / "selvevaluering_2020.xlsx", split_columns=split)
-    assert_matches_truth(tmp_path, synth.truth_for({"selvevaluering_2020.xlsx": export}))
+    demodata.write_surveyxact_xlsx(
+        export, tmp_path / "selvevaluering_2020.xlsx", split_columns=split
+    )
+    assert_matches_truth(tmp_path, demodata.truth_for({"selvevaluering_2020.xlsx": export}))
 
 
 def test_split_sheet_shorter_when_last_respondents_answered_nothing(tmp_path):
@@ -161,7 +164,7 @@ def test_split_sheet_shorter_when_last_respondents_answered_nothing(tmp_path):
     last = rows["kilde_raekke"].isin(rows["kilde_raekke"].nlargest(2))
     rows.loc[last, [*ITEMS]] = np.nan
     rows.loc[last, ["antal_svar", "antal_ved_ikke"]] = 0
-    export = synth.SurveyXactExport(
+    export = demodata.SurveyXactExport(
         export.wave,
         export.style,
         export.tables,
@@ -171,12 +174,12 @@ def test_split_sheet_shorter_when_last_respondents_answered_nothing(tmp_path):
         ],
     )
     split_at = list(dataset.columns).index(items[0])
-    synth.write_surveyxact_xlsx(
+    demodata.write_surveyxact_xlsx(
         export,
         tmp_path / "selvevaluering_2024.xlsx",
         split_columns=[split_at, len(dataset.columns) - split_at],
     )
-    truth = synth.truth_for({"selvevaluering_2024.xlsx": export})
+    truth = demodata.truth_for({"selvevaluering_2024.xlsx": export})
     assert (
         truth.rows.loc[truth.rows["kilde_raekke"] >= truth.rows["kilde_raekke"].max() - 1, "aarsag"]
         == "ikke besvaret"
@@ -189,9 +192,9 @@ def test_duplicates_across_two_files_of_a_wave(tmp_path):
     second = _export(2022, 21, item_names="q", scale="enig1-vi6")  # same respondents, other coding
     second.tables["Dataset"]["closetim"] = first.tables["Dataset"]["closetim"]
     second.rows["closetim"] = first.rows["closetim"]
-    synth.write_surveyxact_csv(first, tmp_path / "selvevaluering_2022", "semicolon-cp1252")
-    synth.write_surveyxact_xlsx(second, tmp_path / "selvevaluering_2022_b.xlsx")
-    truth = synth.truth_for({"selvevaluering_2022": first, "selvevaluering_2022_b.xlsx": second})
+    demodata.write_surveyxact_csv(first, tmp_path / "selvevaluering_2022", "semicolon-cp1252")
+    demodata.write_surveyxact_xlsx(second, tmp_path / "selvevaluering_2022_b.xlsx")
+    truth = demodata.truth_for({"selvevaluering_2022": first, "selvevaluering_2022_b.xlsx": second})
     assert (truth.rows["aarsag"] == "dublet").sum() >= len(first.rows) // 2
     assert_matches_truth(tmp_path, truth)
 
@@ -202,7 +205,7 @@ def test_duplicates_across_two_files_of_a_wave(tmp_path):
 )
 @pytest.mark.parametrize("date_style", ["iso", "dk", "date"])
 def test_own_sheets(tmp_path, suffix, header, old_wording, date_style):
-    sheet = synth.own_sheet(
+    sheet = demodata.own_sheet(
         2022,
         461,
         n_respondents=14,
@@ -212,8 +215,8 @@ def test_own_sheets(tmp_path, suffix, header, old_wording, date_style):
         seed=2,
     )
     name = f"skema_2022_odense.{suffix}"
-    synth.write_own_sheet(sheet, tmp_path / name)
-    assert_matches_truth(tmp_path, synth.truth_for({name: sheet}))
+    demodata.write_own_sheet(sheet, tmp_path / name)
+    assert_matches_truth(tmp_path, demodata.truth_for({name: sheet}))
 
 
 def test_municipality_label_variants_resolve(tmp_path):
@@ -226,19 +229,19 @@ def test_municipality_label_variants_resolve(tmp_path):
         400: "Bornholms Regionskommune",
     }
     export = _export(2024, 9, kommune_names=names)
-    synth.write_surveyxact_xlsx(export, tmp_path / "selvevaluering_2024.xlsx")
-    truth = synth.truth_for({"selvevaluering_2024.xlsx": export})
+    demodata.write_surveyxact_xlsx(export, tmp_path / "selvevaluering_2024.xlsx")
+    truth = demodata.truth_for({"selvevaluering_2024.xlsx": export})
     assert set(truth.rows["kommunekode"].dropna().astype(int)) >= set(names)
     assert_matches_truth(tmp_path, truth)
 
 
 def test_national_exports_small(tmp_path):
-    _, truth = synth.write_national_csv(
+    _, truth = demodata.write_national_csv(
         tmp_path / "csv", n_respondents=3000, seed=4, return_truth=True
     )
     assert_matches_truth(tmp_path / "csv", truth)
     (tmp_path / "xlsx").mkdir()
-    _, truth = synth.write_national_xlsx(
+    _, truth = demodata.write_national_xlsx(
         tmp_path / "xlsx" / "selvevaluering_2024.xlsx",
         n_respondents=2000,
         seed=4,

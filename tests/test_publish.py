@@ -19,7 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from omstilling_analysis import pipeline, publish, reference, synth
+from omstilling_analysis import demo, pipeline, publish, reference
 from omstilling_analysis.settings import Settings
 
 THEMES = reference.theme_codes()
@@ -30,7 +30,7 @@ NAMES = dict(zip(reference.themes()["tema"], reference.themes()["navn"], strict=
 def run(tmp_path_factory):
     base = tmp_path_factory.mktemp("publish")
     raw, out = base / "raw", base / "out"
-    synth.generate(raw, seed=11)
+    demo.generate(raw, seed=11)
     result = pipeline.run(raw, out, Settings(n_bootstrap=25))
     return out, result
 
@@ -139,6 +139,7 @@ def test_workbook_shows_the_published_tables(run):
     scores = read_danish_csv(folder / "kommunescorer.csv")
     book = openpyxl.load_workbook(folder / "opsummering_2024.xlsx")
     rows = list(book["Kommuner"].iter_rows(values_only=True))
+    rows = rows[1:] if str(rows[0][0]).startswith("DEMODATA") else rows
     table = pd.DataFrame(rows[1:], columns=rows[0]).set_index("Kommunekode")
     wave_ranks = ranks[ranks["Bølge"] == 2024].set_index("Kommunekode")["Rang"]
     for code, rank in wave_ranks.items():
@@ -246,3 +247,18 @@ def test_temaer_shows_the_reliability_of_municipal_means(run):
         "kommunerne adskilles dårligt: læs rang med forsigtighed",
         "kommunerne adskilles pålideligt",
     )
+
+
+def test_demo_data_are_marked_as_demo_and_real_data_are_not(run, examples_dir, tmp_path):
+    out, _ = run
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["demodata"] is True
+    for path in (out / "til_videncenter").glob("*.xlsx"):
+        book = openpyxl.load_workbook(path)
+        for sheet in book.worksheets:
+            assert str(sheet["A1"].value).startswith("DEMODATA"), (path.name, sheet.title)
+    # The contract's examples are real-shaped exports without the demo marker.
+    real = pipeline.run(examples_dir / "raw", tmp_path / "out", Settings(n_bootstrap=10))
+    assert real.manifest["demodata"] is False
+    for path in (tmp_path / "out" / "til_videncenter").glob("*.xlsx"):
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            assert not str(sheet["A1"].value or "").startswith("DEMODATA")

@@ -3,7 +3,7 @@ gives the same tables as the code before the move.
 
 The expected row counts and content hashes (``pandas.util.hash_pandas_object``, summed) were
 computed by running the pipeline of commit 4b07d1e (before the publish stage and the new
-layout) on ``synth.generate(seed=11)`` with the key below and the default settings. Tables whose
+layout) on ``demo.generate(seed=11)`` with the key below and the default settings. Tables whose
 content an issue changed on purpose since are listed in :data:`CHANGED_ON_PURPOSE` with the
 reason, and compared on their row count only.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from omstilling_analysis import pipeline, synth
+from omstilling_analysis import demo, pipeline
 
 KEY = "x" * 40
 
@@ -49,7 +49,7 @@ CHANGED_ON_PURPOSE: dict[str, str] = {
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory):
     raw = tmp_path_factory.mktemp("unchanged") / "raw"
-    synth.generate(raw, seed=11)
+    demo.generate(raw, seed=11)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OMSTILLING_SALT", KEY)
         return pipeline.run(raw, None).tables

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from omstilling_analysis import pipeline, reference, synth
+from omstilling_analysis import demo, pipeline, reference
 from omstilling_analysis.cli import main
 from omstilling_analysis.settings import Settings
 
@@ -60,7 +60,7 @@ CONTRACT_COLUMNS = {
 def run(tmp_path_factory):
     base = tmp_path_factory.mktemp("run")
     raw, out = base / "raw", base / "out"
-    synth.generate(raw, seed=11)
+    demo.generate(raw, seed=11)
     result = pipeline.run(raw, out, Settings(n_bootstrap=25))
     return raw, out, result
 

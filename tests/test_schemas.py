@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from omstilling_analysis import pipeline, reference, schemas, synth
+from omstilling_analysis import demo as demodata
+from omstilling_analysis import pipeline, reference, schemas
 from omstilling_analysis.settings import Settings
 
 THEMES = reference.theme_codes()
@@ -31,7 +32,7 @@ def _run(raw) -> pipeline.RunResult:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> pipeline.RunResult:
     raw = tmp_path_factory.mktemp("schemas") / "raw"
-    synth.generate(raw, seed=5, respondents_per_municipality=(3, 8))
+    demodata.generate(raw, seed=5, respondents_per_municipality=(3, 8))
     return _run(raw)
 
 

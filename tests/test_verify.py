@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from omstilling_analysis import pipeline, synth
+from omstilling_analysis import demo, pipeline
 from omstilling_analysis.cli import main
 from omstilling_analysis.settings import Settings
 
@@ -16,7 +16,7 @@ from omstilling_analysis.settings import Settings
 def two_runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("repro")
     raw = base / "raw"
-    synth.generate(raw, seed=3)
+    demo.generate(raw, seed=3)
     for name in ("a", "b"):
         pipeline.run(raw, base / name, Settings(n_bootstrap=20))
     return base

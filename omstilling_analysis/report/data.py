@@ -14,7 +14,13 @@ from omstilling_analysis.publish import INDEX, PublishedTables
 from omstilling_analysis.report.xlsx import cell_value, records
 from omstilling_analysis.text import NO_RESPONSES, level_names, suppressed, theme_names
 
-__all__ = ["SummaryData"]
+__all__ = ["DEMO_BANNER", "SummaryData"]
+
+#: The mark of a workbook made from synthetic data (never on real data).
+DEMO_BANNER = (
+    "DEMODATA – syntetiske data til afprøvning, ikke rigtige besvarelser. Slet data/raw/demo, "
+    "og læg jeres egne eksporter i data/raw."
+)
 
 
 class SummaryData:
@@ -58,6 +64,8 @@ class SummaryData:
         self.minimum = published.minimum
         self.hidden = suppressed(self.minimum)
         self.theme_names = theme_names()
+        #: The first row of every sheet when the run is on synthetic demo data.
+        self.banner = DEMO_BANNER if self.manifest.get("demodata") else None
         self._png: dict[str, bytes] = {}
         self._made: dict[Any, Any] = {}
 

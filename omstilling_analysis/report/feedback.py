@@ -287,7 +287,7 @@ def feedback_workbook(data: SummaryData, kommunekode: int, boelge: int, path: st
     place = reference.municipality(code)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    book = Workbook(target)
+    book = Workbook(target, banner=data.banner)
     try:
         own = _own_values(data, code, wave)
         _profile_sheet(book, data, code, wave, place, own)

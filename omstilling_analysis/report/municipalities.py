@@ -21,7 +21,8 @@ def municipalities_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
     styles |= {"Rang": "code", "Ranginterval (90 %)": "center", "Forrige bølge": "code"}
     styles |= {"Ændring i indeks": "change", "Sikker ændring": "center"}
     styles |= {"Modenhedsniveau": "indent", "Klynge": "indent"}
-    first, last = sheet.frame(table, styles, row=0)
+    top = sheet.top  # 1 when the first row carries the demo mark
+    first, last = sheet.frame(table, styles, row=top)
     columns = list(table.columns)
     scale = colour_scale(1, 3, 5)
     for header in [*theme_headers, "Modenhedsindeks"]:
@@ -29,13 +30,13 @@ def municipalities_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
         sheet.ws.conditional_format(first, j, last, j, scale)
     j = columns.index("Ændring i indeks")
     sheet.ws.conditional_format(first, j, last, j, colour_scale(-0.5, 0, 0.5))
-    sheet.ws.freeze_panes(1, 2)
-    sheet.ws.autofilter(0, 0, last, len(columns) - 1)
+    sheet.ws.freeze_panes(top + 1, 2)
+    sheet.ws.autofilter(top, 0, last, len(columns) - 1)
     n_ranked = len(data.ranks(wave))
     sheet.ws.write_comment(
-        0,
+        top,
         columns.index("Rang"),
         f"Rang blandt de {n_ranked} kommuner med offentliggjort modenhedsindeks (1 = højest). "
         "Rangintervallet er 5.-95. percentil over bootstrap-gentrækninger af respondenterne.",
     )
-    sheet.finish(header_rows=0)
+    sheet.finish(header_rows=top)

@@ -47,7 +47,7 @@ def write_summary(path: str | Path, data: SummaryData, wave: int) -> Path:
     """Write ``opsummering_<wave>.xlsx`` (the seven :data:`SHEETS`) to ``path``."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    book = Workbook(target)
+    book = Workbook(target, banner=data.banner)
     try:
         for build in SHEET_BUILDERS.values():
             build(book, data, wave)

@@ -58,6 +58,7 @@ FORMATS: dict[str, dict[str, Any]] = {
         "bottom_color": "#8EA9DB",
     },
     "note": {"italic": True, "font_color": "#595959"},
+    "banner": {"bold": True, "font_color": "#FFFFFF", "bg_color": "#A14300", "font_size": 12},
     "wrap": {"text_wrap": True, "valign": "top"},
     "muted": {"italic": True, "font_color": "#7F7F7F"},
     "int": {"num_format": "#,##0"},
@@ -144,7 +145,9 @@ def colour_scale(low: float, middle: float, high: float) -> dict:
 class Workbook:
     """An xlsxwriter workbook with the formats of this module, created on first use."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, banner: str | None = None):
+        #: Written in the first row of every sheet (the demo data's mark), or ``None``.
+        self.banner = banner
         self.workbook = xlsxwriter.Workbook(
             str(path),
             {
@@ -171,7 +174,12 @@ class Workbook:
         return self._formats[key]
 
     def sheet(self, name: str) -> Sheet:
-        return Sheet(self, self.workbook.add_worksheet(name), name)
+        sheet = Sheet(self, self.workbook.add_worksheet(name), name)
+        if self.banner:
+            sheet.write(0, 0, self.banner, "banner", fit=False)
+            sheet.ws.set_row(0, 20)
+            sheet.row = sheet.top = 1
+        return sheet
 
     def close(self) -> None:
         self.workbook.close()
@@ -186,6 +194,8 @@ class Sheet:
         self.name = name
         self.widths: dict[int, float] = {}
         self.row = 0
+        #: The first row of the sheet's content (1 below a banner).
+        self.top = 0
 
     # ----------------------------------------------------------------- cells
 
