@@ -165,16 +165,14 @@ def aggregate(means: np.ndarray, weights: np.ndarray, geometric: np.ndarray | bo
     [2.0, 2.0]
     """
     means = np.asarray(means, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    w = w / w.sum(axis=-1, keepdims=True)
-    w = w[..., None, :]  # broadcast over municipalities
+    w = np.asarray(weights, dtype=float)[..., None, :]  # broadcast over municipalities
+    total = w.sum(axis=-1)
     used = w > 0
-    arithmetic = np.where(used, means, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         logs = np.where(used, np.log(np.where(used, means, 1.0)), 0.0)
     missing = (np.isnan(means) & used).any(axis=-1)
-    arith = (arithmetic * w).sum(axis=-1)
-    geo = np.exp((logs * w).sum(axis=-1))
+    arith = (np.where(used, means, 0.0) * w).sum(axis=-1) / total
+    geo = np.exp((logs * w).sum(axis=-1) / total)
     geometric = np.asarray(geometric, dtype=bool)[..., None]
     return np.where(missing, np.nan, np.where(geometric, geo, arith))
 
@@ -313,18 +311,21 @@ def bootstrap_theme_means(
         boot[:, :, m] = np.moveaxis(means, 0, 1)
 
     threads = workers if workers is not None else min(4, os.cpu_count() or 1)
-    if threads <= 1 or n_groups == 1:
-        for m in range(n_groups):
-            run(m)
-        return full, boot
     # Large municipalities first, so that the threads finish together.
-    with _single_threaded_blas(), ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(run, np.argsort(-sizes, kind="stable")))
+    largest_first = np.argsort(-sizes, kind="stable")
+    with _single_threaded_blas():
+        if threads <= 1 or n_groups == 1:
+            for m in largest_first:
+                run(m)
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                list(pool.map(run, largest_first))
     return full, boot
 
 
 def _single_threaded_blas():
-    """BLAS limited to one thread while Python threads share the cores (else oversubscribed)."""
+    """BLAS limited to one thread: the products are small, and the Python threads already share
+    the cores (a multi-threaded BLAS in each would oversubscribe them)."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - a dependency of scikit-learn
@@ -563,6 +564,7 @@ def index_robustness(
     seed: int | None = None,
     sources: Collection[str] = SOURCES,
     workers: int | None = None,
+    municipality_scores: pd.DataFrame | None = None,
 ) -> RobustnessResult:
     """How far each published rank moves with sampling, weights, aggregation and the item rule.
 
@@ -586,6 +588,8 @@ def index_robustness(
     sources : which of :data:`SOURCES` vary in the joint draws (the others stay at the
         published choice); all four by default.
     workers : threads of the bootstrap (default: CPUs, at most 4).
+    municipality_scores : pandas.DataFrame, optional
+        The run's ``kommunescorer`` (of ``respondent_scores``), to avoid computing it again.
 
     Returns
     -------
@@ -599,7 +603,9 @@ def index_robustness(
             scores[share] = respondent_scores
         else:
             scores[share] = score.respondent_scores(responses, replace(s, min_share_answered=share))
-    return index_robustness_from_scores(scores, published, s, n_draws, seed, sources, workers)
+    return index_robustness_from_scores(
+        scores, published, s, n_draws, seed, sources, workers, municipality_scores
+    )
 
 
 def index_robustness_from_scores(
@@ -610,6 +616,7 @@ def index_robustness_from_scores(
     seed: int | None = None,
     sources: Collection[str] = SOURCES,
     workers: int | None = None,
+    municipality_scores: pd.DataFrame | None = None,
 ) -> RobustnessResult:
     """:func:`index_robustness` from respondent scores already computed under each rule variant.
 
@@ -671,7 +678,11 @@ def index_robustness_from_scores(
     base = frames[0].reset_index(drop=True)
     if any(len(f) != len(base) for f in frames):
         raise ValueError("respondentscorerne for reglens varianter har ikke de samme rækker")
-    ms = score.municipality_scores(base, s)
+    ms = (
+        municipality_scores
+        if municipality_scores is not None
+        else score.municipality_scores(base, s)
+    )
     keys = _published_keys(published, ms, s)
     themes = reference.theme_codes()
     weights = score.theme_weights(s).to_numpy()
