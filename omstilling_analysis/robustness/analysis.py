@@ -1,42 +1,10 @@
-"""Uncertainty and sensitivity analysis of the maturity index (issue 16).
-
-How far does a municipality's rank move with *how the index is built*? Following the OECD/JRC
-Handbook on composite indicators (2008, step 7) and COINr, four inputs of the index are treated
-as uncertain and drawn jointly (:data:`SOURCES`):
-
-- ``stikprøve``: which respondents answered: respondents resampled with replacement within
-  their municipality (the exact nonparametric bootstrap, multinomial resample counts);
-- ``vægte``: the theme weights, drawn from a Dirichlet distribution centred on the settings'
-  weights ``w`` with concentration ``kappa``: ``Dir(kappa * w / sum(w))`` (mean ``w / sum(w)``,
-  ``Var(w_t) = wbar_t (1 - wbar_t) / (kappa + 1)``);
-- ``aggregering``: the arithmetic ``sum_t w_t m_t`` or the geometric ``prod_t m_t ** w_t`` mean of
-  the six municipality theme scores ``m_t`` (weights summing to 1), each with probability 1/2;
-- ``halvdelsregel``: the share of a theme's items a respondent must answer to have a theme score,
-  0.5 (the contract's rule) or 2/3, each with probability 1/2. The rule is applied by
-  :func:`omstilling_analysis.score.respondent_scores`; a respondent stays counted under both.
-
-Outputs (:func:`index_robustness`): ``indeksrobusthed.csv`` (:attr:`RobustnessResult.ranks`: per
-wave and published municipality the published rank, the 5th-95th percentile of the rank over
-the joint draws and over sampling alone, the median rank, the shares of draws in the top and
-bottom 10) and ``indeksfoelsomhed.csv`` (:attr:`RobustnessResult.sensitivity`: Sobol first-order
-and total indices of the mean absolute rank shift per source, with bootstrap intervals), and one
-Danish sentence per wave for the Metode sheet (:meth:`RobustnessResult.sentence`).
-
-Cost: the bootstrap works on per-respondent theme scores grouped by municipality: each resample
-is a vector of multinomial counts (``numpy.bincount`` of uniform draws) and every theme sum and
-theme count of every rule variant follows from one matrix product ``counts @ design`` per
-chunk of resamples. The resampled theme means (rules × resamples × municipalities × themes) are
-the sufficient statistics of everything else: any choice of weights, aggregation and rule on a
-resample costs six multiplications per municipality. Municipalities are spread over threads,
-each with its own random stream, so the result does not depend on the number of threads.
-"""
+"""The analysis of issue 16: joint draws, the two tables and the Danish sentence (see
+:mod:`omstilling_analysis.robustness`)."""
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -44,14 +12,19 @@ import pandas as pd
 from scipy import stats
 
 from omstilling_analysis import reference, score
+from omstilling_analysis.robustness.bootstrap import (
+    aggregate,
+    bootstrap_theme_means,
+    descending_ranks,
+)
+from omstilling_analysis.robustness.sobol import SobolIndices, saltelli_design, sobol_indices
 from omstilling_analysis.settings import Settings
 from omstilling_analysis.text import dk_number
 
 __all__ = [
-    "RANK_COLUMNS", "RULE_SHARES", "SENSITIVITY_COLUMNS", "SOURCES", "RobustnessResult",
-    "RobustnessSettings", "SobolIndices", "WaveDraws", "aggregate", "bootstrap_theme_means",
-    "descending_ranks", "index_robustness", "index_robustness_from_scores", "rank_text",
-    "robustness_sentence", "robustness_settings", "saltelli_design", "sobol_indices",
+    "LOWER", "RANK_COLUMNS", "RULE_SHARES", "SENSITIVITY_COLUMNS", "SOURCES", "SOURCE_PHRASES",
+    "TOP", "UPPER", "RobustnessResult", "RobustnessSettings", "WaveDraws", "index_robustness",
+    "index_robustness_from_scores", "rank_text", "robustness_sentence", "robustness_settings",
 ]  # fmt: skip
 
 #: The uncertain inputs, in the order of ``indeksfoelsomhed.csv`` (``kilde``).
@@ -80,7 +53,6 @@ LOWER, UPPER = 0.05, 0.95
 #: Places counted as the top / bottom of the ranking.
 TOP = 10
 #: Resample counts held in memory at once per thread (a chunk of resamples × respondents).
-_BUDGET = 1 << 17
 
 
 # --------------------------------------------------------------------------- settings
@@ -126,358 +98,6 @@ def robustness_settings(settings: Settings | None = None) -> RobustnessSettings:
     if not out.concentration > 0 or out.n_draws < 1 or out.interval_width < 0:
         raise ValueError(f"robusthedsindstillingerne kan ikke bruges: {out}")
     return out
-
-
-# --------------------------------------------------------------------------- building blocks
-
-
-def aggregate(means: np.ndarray, weights: np.ndarray, geometric: np.ndarray | bool) -> np.ndarray:
-    """The maturity index from theme means, arithmetic or geometric, for many draws at once.
-
-    With weights normalised to sum to 1 (``v_t = w_t / sum_u w_u``):
-
-    - arithmetic: ``I = sum_t v_t m_t`` (the contract's index with the settings' weights);
-    - geometric: ``I = prod_t m_t ** v_t = exp(sum_t v_t log m_t)`` (OECD/JRC Handbook 2008,
-      §6.2: less compensation between themes; equal to the arithmetic mean when all ``m_t``
-      are equal, below it otherwise).
-
-    A theme with weight 0 is ignored; the index is NaN when a theme with positive weight is NaN.
-
-    Parameters
-    ----------
-    means : array (..., n_municipalities, n_themes)
-        Theme means (all > 0 for the geometric mean; they lie in [1, 5]).
-    weights : array (n_themes,) or (..., n_themes)
-        Non-negative weights, one row per draw (broadcast over municipalities).
-    geometric : bool or array (...)
-        Per draw: geometric (True) or arithmetic (False).
-
-    Returns
-    -------
-    array (..., n_municipalities)
-
-    Examples
-    --------
-    >>> m = np.array([[2.0, 2.0, 2.0, 2.0, 2.0, 2.0], [1.0, 4.0, 1.0, 4.0, 1.0, 4.0]])
-    >>> aggregate(m, np.ones(6), False).tolist()
-    [2.0, 2.5]
-    >>> aggregate(m, np.ones(6), True).round(6).tolist()  # sqrt(1 * 4) = 2
-    [2.0, 2.0]
-    """
-    means = np.asarray(means, dtype=float)
-    w = np.asarray(weights, dtype=float)[..., None, :]  # broadcast over municipalities
-    total = w.sum(axis=-1)
-    used = w > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        logs = np.where(used, np.log(np.where(used, means, 1.0)), 0.0)
-    missing = (np.isnan(means) & used).any(axis=-1)
-    arith = (np.where(used, means, 0.0) * w).sum(axis=-1) / total
-    geo = np.exp((logs * w).sum(axis=-1) / total)
-    geometric = np.asarray(geometric, dtype=bool)[..., None]
-    return np.where(missing, np.nan, np.where(geometric, geo, arith))
-
-
-def descending_ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks along the last axis, 1 = highest; ties share the best rank; NaN stays unranked.
-
-    ``rank_i = 1 + #{j : x_j > x_i}`` among the non-missing values (pandas'
-    ``rank(ascending=False, method="min")``).
-
-    >>> descending_ranks(np.array([[3.0, 5.0, 3.0, np.nan, 1.0]])).tolist()
-    [[2.0, 1.0, 2.0, nan, 4.0]]
-    """
-    values = np.asarray(values, dtype=float)
-    flat = values.reshape(-1, values.shape[-1])
-    out = np.empty_like(flat)
-    step = max(1, 4_000_000 // max(1, flat.shape[1] ** 2))
-    for first in range(0, len(flat), step):
-        block = flat[first : first + step]
-        above = (block[:, None, :] > block[:, :, None]).sum(axis=2)
-        out[first : first + step] = np.where(np.isnan(block), np.nan, 1.0 + above)
-    return out.reshape(values.shape)
-
-
-def _municipality_means(
-    block: np.ndarray, n_resamples: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Full-sample and bootstrap theme means of one municipality, for every rule variant.
-
-    ``block`` is ``(n_respondents, n_rules, n_themes)`` with NaN for a missing theme score.
-    Each resample's counts ``c`` give the theme mean ``sum(c * x) / sum(c * present)``; the
-    distinct (sum, count) columns of all rule variants form one design matrix, so all of them
-    come from one product ``counts @ design``. A count column of a theme every respondent has is
-    not stored (its resampled count is ``n``).
-    """
-    n, n_rules, n_themes = block.shape
-    present = ~np.isnan(block)
-    filled = np.where(present, block, 0.0)
-    columns: list[np.ndarray] = []
-    sum_at = np.empty((n_rules, n_themes), dtype=int)
-    count_at = np.full((n_rules, n_themes), -1)
-    for t in range(n_themes):
-        for k in range(n_rules):
-            same = next(
-                (j for j in range(k) if np.array_equal(filled[:, j, t], filled[:, k, t])), None
-            )
-            if same is not None and np.array_equal(present[:, same, t], present[:, k, t]):
-                sum_at[k, t], count_at[k, t] = sum_at[same, t], count_at[same, t]
-                continue
-            sum_at[k, t] = len(columns)
-            columns.append(filled[:, k, t])
-            if not present[:, k, t].all():
-                count_at[k, t] = len(columns)
-                columns.append(present[:, k, t].astype(float))
-    design = np.column_stack(columns)
-    sums = np.empty((n_resamples, design.shape[1]))
-    chunk = max(1, min(n_resamples, _BUDGET // max(n, 1)))
-    offsets = np.arange(chunk, dtype=np.int64)[:, None] * n
-    for first in range(0, n_resamples, chunk):
-        b = min(chunk, n_resamples - first)
-        draws = rng.integers(0, n, size=(b, n))
-        draws += offsets[:b]
-        counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n)
-        # Float counts: the product runs in BLAS.
-        sums[first : first + b] = counts.astype(np.float64) @ design
-    full = design.sum(axis=0)
-
-    def means(totals: np.ndarray, size: float) -> np.ndarray:
-        numerators = totals[..., sum_at]
-        denominators = np.where(count_at >= 0, totals[..., np.maximum(count_at, 0)], size)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(denominators > 0, numerators / denominators, np.nan)
-
-    return means(full, float(n)), means(sums, float(n))
-
-
-def bootstrap_theme_means(
-    values: np.ndarray,
-    group: np.ndarray,
-    n_resamples: int,
-    seeds: Sequence[Sequence[int]],
-    workers: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Theme means of each municipality on the full sample and on bootstrap resamples.
-
-    In each resample every municipality's ``n`` respondents are drawn with replacement from its
-    own respondents (Efron & Tibshirani 1993, ch. 6; the same resample for every rule variant
-    and theme, since a respondent answers all themes); a theme mean is the mean over the
-    resampled respondents having a score, ``sum_i c_i x_i / sum_i c_i [x_i present]`` with the
-    multinomial counts ``c``. Municipality ``m`` draws from ``numpy.random.default_rng(seeds[m])``.
-
-    Parameters
-    ----------
-    values : array (n_respondents, n_rules, n_themes)
-        Respondent theme scores under each rule variant (NaN: no score).
-    group : array of int (n_respondents,)
-        Municipality number ``0 .. n_municipalities - 1`` of each respondent.
-    n_resamples : int
-    seeds : one seed sequence per municipality
-    workers : int, optional
-        Threads (default: the number of CPUs, at most 4).
-
-    Returns
-    -------
-    full : array (n_rules, n_municipalities, n_themes)
-    boot : array (n_rules, n_resamples, n_municipalities, n_themes)
-
-    Examples
-    --------
-    >>> x = np.array([1.0, 2.0, 3.0, 5.0])[:, None, None]  # one rule, one theme
-    >>> full, boot = bootstrap_theme_means(x, np.array([0, 0, 1, 1]), 2000, [[1], [2]])
-    >>> full[0, :, 0].tolist()
-    [1.5, 4.0]
-    >>> bool(np.isin(boot[0, :, 1, 0], [3.0, 4.0, 5.0]).all())  # means of 2 draws from {3, 5}
-    True
-    >>> round(float((boot[0, :, 1, 0] == 4.0).mean()), 1)  # P(one of each) = 1/2
-    0.5
-    """
-    values = np.asarray(values, dtype=float)
-    group = np.asarray(group)
-    n_groups = len(seeds)
-    order = np.argsort(group, kind="stable")
-    sizes = np.bincount(group, minlength=n_groups)
-    if (sizes == 0).any():
-        raise ValueError("hver kommune skal have mindst én respondent")
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    ordered = values[order]
-    n_rules, n_themes = values.shape[1], values.shape[2]
-    full = np.empty((n_rules, n_groups, n_themes))
-    boot = np.empty((n_rules, n_resamples, n_groups, n_themes))
-
-    def run(m: int) -> None:
-        block = ordered[starts[m] : starts[m] + sizes[m]]
-        rng = np.random.default_rng(list(seeds[m]))
-        full[:, m], means = _municipality_means(block, n_resamples, rng)
-        boot[:, :, m] = np.moveaxis(means, 0, 1)
-
-    threads = workers if workers is not None else min(4, os.cpu_count() or 1)
-    # Large municipalities first, so that the threads finish together.
-    largest_first = np.argsort(-sizes, kind="stable")
-    with _single_threaded_blas():
-        if threads <= 1 or n_groups == 1:
-            for m in largest_first:
-                run(m)
-        else:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                list(pool.map(run, largest_first))
-    return full, boot
-
-
-def _single_threaded_blas():
-    """BLAS limited to one thread: the products are small, and the Python threads already share
-    the cores (a multi-threaded BLAS in each would oversubscribe them)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - a dependency of scikit-learn
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-# --------------------------------------------------------------------------- Sobol indices
-
-
-def saltelli_design(
-    groups: Sequence[str], n_base: int, seed: int | np.random.Generator | None = None
-) -> np.ndarray:
-    """Saltelli's sampling design for first-order and total Sobol indices of grouped inputs.
-
-    A scrambled Sobol' sequence of dimension ``2D`` (``D = len(groups)`` uniform variables) gives
-    the base matrices ``A`` (first ``D`` columns) and ``B`` (last ``D``); for each group ``g``,
-    ``AB_g`` is ``A`` with the columns of ``g`` taken from ``B``. The rows are laid out per base
-    point as ``A, AB_1 … AB_G, B`` (``n_base * (G + 2)`` rows): exactly
-    ``SALib.sample.sobol.sample(problem, n_base, calc_second_order=False, seed=seed)`` (Saltelli
-    2002; Saltelli et al. 2010), so that ``SALib.analyze.sobol`` can read the same outputs.
-
-    >>> X = saltelli_design(["a", "b", "b"], 4, seed=1)
-    >>> X.shape
-    (16, 3)
-    >>> bool((X[1, 1:] == X[0, 1:]).all() and (X[2, 0] == X[0, 0]))  # AB_a, AB_b
-    True
-    """
-    from scipy.stats import qmc
-
-    groups = list(groups)
-    d = len(groups)
-    names = list(dict.fromkeys(groups))
-    base = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n_base)
-    a, b = base[:, :d], base[:, d:]
-    out = np.empty((n_base, len(names) + 2, d))
-    out[:, 0] = a
-    for g, name in enumerate(names):
-        member = np.array([x == name for x in groups])
-        out[:, g + 1] = np.where(member, b, a)
-    out[:, -1] = b
-    return out.reshape(-1, d)
-
-
-@dataclass(frozen=True)
-class SobolIndices:
-    """First-order and total Sobol indices per input group, with percentile bootstrap intervals.
-
-    ``first``/``total`` are the estimates clipped to [0, 1] (an estimate outside comes from
-    sampling noise only); ``first_raw``/``total_raw`` are the unclipped estimates.
-    """
-
-    groups: tuple[str, ...]
-    first: np.ndarray
-    first_low: np.ndarray
-    first_high: np.ndarray
-    total: np.ndarray
-    total_low: np.ndarray
-    total_high: np.ndarray
-    first_raw: np.ndarray
-    total_raw: np.ndarray
-    variance: float
-
-
-def sobol_indices(
-    y: np.ndarray,
-    groups: Sequence[str],
-    n_boot: int = 1000,
-    confidence: float = 0.95,
-    seed: int | np.random.Generator | None = None,
-) -> SobolIndices:
-    """Sobol first-order and total indices from model outputs on :func:`saltelli_design`.
-
-    With ``f_A``, ``f_B``, ``f_ABg`` the outputs on the rows ``A``, ``B``, ``AB_g`` (standardised
-    by the mean and standard deviation of all outputs, as SALib does) and
-    ``V = Var([f_A, f_B])``:
-
-    - first order (Saltelli et al. 2010, table 2 (b)): ``S_g = mean(f_B (f_ABg - f_A)) / V``;
-    - total (Jansen 1999): ``ST_g = mean((f_A - f_ABg)^2) / (2 V)``.
-
-    These are SALib's ``sobol.analyze`` estimators; the intervals are percentile intervals over
-    ``n_boot`` resamples of the base points (SALib reports a normal half-width instead). A
-    constant output gives indices 0: nothing moves it.
-
-    Parameters
-    ----------
-    y : array (n_base * (G + 2),)
-        Outputs in the row order of :func:`saltelli_design`.
-    groups : the group of each input variable (as given to :func:`saltelli_design`)
-    n_boot, confidence : bootstrap resamples and interval level
-    seed : seed of the bootstrap
-
-    References
-    ----------
-    Saltelli, A., Annoni, P., Azzini, I., Campolongo, F., Ratto, M., Tarantola, S. (2010).
-    Variance based sensitivity analysis of model output. Computer Physics Communications 181(2),
-    259-270. Jansen, M. J. W. (1999). Analysis of variance designs for model output. Computer
-    Physics Communications 117, 35-43.
-
-    Examples
-    --------
-    Additive model ``Y = 2 X1 + X2`` with independent uniforms: ``S1 = 4/5, S2 = 1/5``.
-
-    >>> X = saltelli_design(["x1", "x2"], 4096, seed=3)
-    >>> s = sobol_indices(2 * X[:, 0] + X[:, 1], ["x1", "x2"], n_boot=200, seed=4)
-    >>> s.first.round(2).tolist(), s.total.round(2).tolist()
-    ([0.8, 0.2], [0.8, 0.2])
-    """
-    names = tuple(dict.fromkeys(groups))
-    g = len(names)
-    y = np.asarray(y, dtype=float)
-    if y.size % (g + 2):
-        raise ValueError(f"{y.size} udfald passer ikke til et design med {g} grupper")
-    spread = y.std()
-    z = (y - y.mean()) / spread if spread > 0 else np.zeros_like(y)
-    rows = z.reshape(-1, g + 2)
-    n = len(rows)
-    f_a, f_ab, f_b = rows[:, 0], rows[:, 1:-1], rows[:, -1]
-
-    def estimate(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a, ab, b = f_a[idx], f_ab[idx], f_b[idx]  # idx: (..., n)
-        var = np.concatenate([a, b], axis=-1).var(axis=-1)[..., None]
-        first = (b[..., None] * (ab - a[..., None])).mean(axis=-2)
-        total = 0.5 * ((a[..., None] - ab) ** 2).mean(axis=-2)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ok = var > np.finfo(float).eps
-            return np.where(ok, first / var, 0.0), np.where(ok, total / var, 0.0)
-
-    first, total = estimate(np.arange(n))
-    rng = np.random.default_rng(seed)
-    boot_first, boot_total = estimate(rng.integers(0, n, size=(n_boot, n)))
-    tail = (1 - confidence) / 2
-    low_f, high_f = np.quantile(boot_first, [tail, 1 - tail], axis=0)
-    low_t, high_t = np.quantile(boot_total, [tail, 1 - tail], axis=0)
-
-    def clip(x: np.ndarray) -> np.ndarray:
-        return np.clip(x, 0.0, 1.0)
-
-    return SobolIndices(
-        groups=names,
-        first=clip(first),
-        first_low=clip(low_f),
-        first_high=clip(high_f),
-        total=clip(total),
-        total_low=clip(low_t),
-        total_high=clip(high_t),
-        first_raw=first,
-        total_raw=total,
-        variance=float(spread**2),
-    )
 
 
 # --------------------------------------------------------------------------- the analysis
