@@ -68,7 +68,10 @@ notebooks: $(KERNEL)
 	$(BIN)/python tools/run_notebooks.py --raw $(RAW) --out $(OUT)/notebooks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_benchmarks.py
+	$(BIN)/python benchmarks/run_benchmarks.py; status=$$?; \
+	$(BIN)/python benchmarks/bench_robustness.py || status=1; \
+	$(BIN)/python benchmarks/bench_maps.py || status=1; \
+	exit $$status
 
 synth: $(STAMP)
 	$(BIN)/omstilling demodata --out $(DEMO_RAW)

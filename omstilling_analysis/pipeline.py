@@ -7,6 +7,7 @@ everything succeeded. :func:`run` does all three.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -349,6 +350,14 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
     )
     tables.update(effect_tables_)
     published = publish(tables, settings)
+    robust = robustness_tables(responses, tables, published, settings, progress)
+    tables.update(robust)
+    published = dataclasses.replace(
+        published,
+        robustness=robust.get("indeksrobusthed.csv"),
+        sensitivity=robust.get("indeksfoelsomhed.csv"),
+        robustness_sentences=_robustness_sentences(robust.get("indeksfoelsomhed.csv")),
+    )
     if os.environ.get(SCHEMA_CHECK_VARIABLE):
         check_schemas(tables, published)
     progress.say("offentliggørelse: små tal skjult, rang og udvikling blandt de viste kommuner")
@@ -363,6 +372,40 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
         effects=effects_result,
         notes=notes,
     )
+
+
+def robustness_tables(
+    responses: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame],
+    published: PublishedTables,
+    settings: Settings,
+    progress: ProgressLog,
+) -> dict[str, pd.DataFrame]:
+    """How far each published rank moves with how the index is built (issue 16): the joint
+    rank intervals and the Sobol indices, over the published municipalities only."""
+    from omstilling_analysis import robustness
+
+    if settings.robustness_draws == 0 or published.shown_any() is False:
+        return {}
+    result = robustness.index_robustness(
+        responses,
+        published=published.scores,
+        settings=settings,
+        respondent_scores=tables["respondentscorer.parquet"],
+        municipality_scores=tables["kommunescorer.parquet"],
+    )
+    progress.say(f"indeksets robusthed: {settings.robustness_draws} samtidige træk pr. bølge")
+    return {"indeksrobusthed.csv": result.ranks, "indeksfoelsomhed.csv": result.sensitivity}
+
+
+def _robustness_sentences(sensitivity: pd.DataFrame | None) -> dict[int, str]:
+    from omstilling_analysis.robustness import robustness_sentence
+
+    if sensitivity is None or sensitivity.empty:
+        return {}
+    return {
+        int(w): robustness_sentence(sensitivity, int(w)) for w in sensitivity["boelge"].unique()
+    }
 
 
 #: Set this environment variable (to anything) to check every frame between the stages against

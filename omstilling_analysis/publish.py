@@ -28,7 +28,7 @@ Excel opens them as they are (UTF-8 with BOM, ``;``, decimal comma).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -546,6 +546,10 @@ class PublishedTables:
         ``effekter.csv`` and ``effekter_mangler.csv`` (municipality-level models).
     reliability, items, roles:
         ``reliabilitet.csv`` (theme-level), :func:`published_items`, :func:`published_roles`.
+    robustness, sensitivity, robustness_sentences:
+        ``indeksrobusthed.csv`` and ``indeksfoelsomhed.csv`` (:mod:`omstilling_analysis.
+        robustness`, over the published municipalities only) and the Danish sentence per wave
+        naming what the ranking depends on most.
     """
 
     settings: Settings
@@ -561,6 +565,9 @@ class PublishedTables:
     reliability: pd.DataFrame | None = None
     items: pd.DataFrame | None = None
     roles: pd.DataFrame | None = None
+    robustness: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
+    robustness_sentences: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def waves(self) -> list[int]:
@@ -592,6 +599,14 @@ class PublishedTables:
         """National mean (over published municipalities) per wave (rows) and measure."""
         land = self.benchmarks[self.benchmarks["niveau"] == "land"]
         return land.pivot_table(index="boelge", columns="maal", values="gennemsnit")
+
+    def shown_any(self) -> bool:
+        """Whether any municipality of any wave has a published index."""
+        return bool((~self.scores[f"{INDEX}_skjult"]).any()) if len(self.scores) else False
+
+    def wave_robustness(self, wave: int) -> pd.DataFrame | None:
+        frame = self.robustness
+        return None if frame is None else wave_of(frame, wave)
 
     def wave_ranks(self, wave: int) -> pd.DataFrame:
         return wave_of(self.ranks, wave)
@@ -711,6 +726,20 @@ def _danish_headers() -> dict[str, str]:
         "icc1": "ICC(1)",
         "icc2": "ICC(2)",
         "rolle": "Rolle",
+        "rang_lav": "Rang, samlet interval fra",
+        "rang_hoej": "Rang, samlet interval til",
+        "rang_lav_stikproeve": "Rang, stikprøveinterval fra",
+        "rang_hoej_stikproeve": "Rang, stikprøveinterval til",
+        "median_rang": "Median rang",
+        "andel_top10": "Andel af træk i top 10",
+        "andel_bund10": "Andel af træk i bund 10",
+        "kilde": "Kilde",
+        "foersteordens": "Førsteordens indeks",
+        "foersteordens_lav": "Førsteordens, 95 %-KI fra",
+        "foersteordens_hoej": "Førsteordens, 95 %-KI til",
+        "total": "Totalindeks",
+        "total_lav": "Totalindeks, 95 %-KI fra",
+        "total_hoej": "Totalindeks, 95 %-KI til",
     }
     for code, name in names.items():
         headers[code] = name
@@ -769,6 +798,10 @@ def videncenter_tables(published: PublishedTables) -> dict[str, pd.DataFrame]:
         tables["reliabilitet.csv"] = _measure_names(
             reliability.reindex(columns=[c for c in keep if c in reliability]).copy(), "tema"
         )
+    if published.robustness is not None:
+        tables["indeksrobusthed.csv"] = published.robustness.copy()
+    if published.sensitivity is not None:
+        tables["indeksfoelsomhed.csv"] = published.sensitivity.copy()
     headers = _danish_headers()
     return {name: frame.rename(columns=headers) for name, frame in tables.items()}
 

@@ -95,6 +95,24 @@ SETTING_KEYS: tuple[SettingKey, ...] = (
         "Startværdi for alle tilfældige trin, så en kørsel kan gentages. Et helt tal, mindst 0.",
     ),
     SettingKey(
+        "robusthed_koncentration",
+        "robustness_concentration",
+        "Indeksets robusthed: hvor tæt de tilfældige temavægte ligger på temavaegte (Dirichlet-"
+        "koncentration, over 0 til 100000; højere er tættere).",
+    ),
+    SettingKey(
+        "robusthed_traek",
+        "robustness_draws",
+        "Indeksets robusthed: antal samtidige træk af stikprøve, vægte, aggregering og "
+        "halvdelsregel (0 til 100000; 0 slår analysen fra).",
+    ),
+    SettingKey(
+        "robusthed_interval_bredde",
+        "robustness_interval_width",
+        "En rang, hvis samlede interval spænder over mere end så mange pladser, vises som "
+        "interval og ikke som plads (et helt tal fra 0 til 98).",
+    ),
+    SettingKey(
         "temavaegte",
         "theme_weights",
         "Temaernes vægte i modenhedsindekset (et vægtet gennemsnit af temascorerne): en tabel "
@@ -206,6 +224,9 @@ class Settings:
     cluster_method: str | None = None
     n_bootstrap: int = 200
     seed: int = 20240101
+    robustness_concentration: float = 50.0
+    robustness_draws: int = 1000
+    robustness_interval_width: int = 10
 
     def __post_init__(self) -> None:
         for entry in SETTING_KEYS:
@@ -340,6 +361,21 @@ def _check_seed(key: str, value: Any) -> int:
     return _integer(key, value, 0, None)
 
 
+def _check_concentration(key: str, value: Any) -> float:
+    number = _number(key, value)
+    if not 0 < number <= 100_000:
+        raise SettingsError(f"{key}: skal være et tal over 0 og højst 100000")
+    return number
+
+
+def _check_draws(key: str, value: Any) -> int:
+    return _integer(key, value, 0, _MAX_BOOTSTRAP)
+
+
+def _check_interval_width(key: str, value: Any) -> int:
+    return _integer(key, value, 0, 98)
+
+
 _CHECKS = {
     "min_share_answered": _check_share,
     "theme_weights": _check_weights,
@@ -350,6 +386,9 @@ _CHECKS = {
     "cluster_method": _check_method,
     "n_bootstrap": _check_bootstrap,
     "seed": _check_seed,
+    "robustness_concentration": _check_concentration,
+    "robustness_draws": _check_draws,
+    "robustness_interval_width": _check_interval_width,
 }
 
 

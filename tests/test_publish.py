@@ -142,8 +142,18 @@ def test_workbook_shows_the_published_tables(run):
     rows = rows[1:] if str(rows[0][0]).startswith("DEMODATA") else rows
     table = pd.DataFrame(rows[1:], columns=rows[0]).set_index("Kommunekode")
     wave_ranks = ranks[ranks["Bølge"] == 2024].set_index("Kommunekode")["Rang"]
+    robust = read_danish_csv(folder / "indeksrobusthed.csv")
+    robust = robust[robust["Bølge"] == 2024].set_index("Kommunekode")
+    width = Settings().robustness_interval_width
     for code, rank in wave_ranks.items():
-        assert table.loc[int(code), "Rang"] == int(rank)
+        low = int(robust.loc[code, "Rang, samlet interval fra"])
+        high = int(robust.loc[code, "Rang, samlet interval til"])
+        shown = table.loc[int(code), "Rang"]
+        # The workbook's rule: a rank whose joint interval spans more than the width is shown
+        # as its interval, not as a place.
+        assert shown == (f"{low}–{high}" if high - low > width else int(rank))
+        assert table.loc[int(code), "Samlet ranginterval (90 %)"] == f"{low}–{high}"
+        assert low <= rank <= high
     wave_scores = scores[scores["Bølge"] == 2024].set_index("Kommunekode")
     for code, value in wave_scores["Modenhedsindeks"].dropna().items():
         assert table.loc[int(code), "Modenhedsindeks"] == pytest.approx(value)

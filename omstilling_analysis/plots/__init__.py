@@ -197,6 +197,19 @@ def _map_waves(kind: str):
     return instances
 
 
+def _rank_intervals(inputs: FigureInputs, boelge: int) -> Figure:
+    from omstilling_analysis.plots.robustness import plot_rank_intervals
+
+    return plot_rank_intervals(inputs.published.wave_robustness(boelge), boelge)
+
+
+def _robust_waves(inputs: FigureInputs) -> Iterator[dict[str, Any]]:
+    for wave in inputs.published.waves:
+        frame = inputs.published.wave_robustness(wave)
+        if frame is not None and len(frame):
+            yield {"boelge": wave}
+
+
 #: File stem pattern → the family of figures it names.
 FIGURES: dict[str, FigureSpec] = {
     spec.pattern: spec
@@ -272,6 +285,12 @@ FIGURES: dict[str, FigureSpec] = {
             "Danmarkskort: ændring i modenhedsindeks siden kommunens forrige bølge",
             _map("udvikling"),
             _map_waves("udvikling"),
+        ),
+        FigureSpec(
+            "rangintervaller_{boelge}",
+            "Kommunernes rang med samlet og stikprøvens interval (indeksets robusthed)",
+            _rank_intervals,
+            _robust_waves,
         ),
         FigureSpec(
             "udvikling_landsplan",

@@ -155,6 +155,9 @@ class SummaryData:
         clusters = self.clusters(wave)
         clusters = None if clusters is None else records(clusters)
         changes = records(self.published.wave_changes(wave, INDEX))
+        robust = self.published.wave_robustness(wave)
+        robust = {} if robust is None else records(robust)
+        width = self.settings.robustness_interval_width
         earlier = [w for w in self.waves if w < wave]
         rows = []
         for place in self.municipalities.itertuples(index=False):
@@ -169,6 +172,7 @@ class SummaryData:
                 for column in [*themes, INDEX, "Modenhedsniveau", "Klynge"]:
                     row[self._header(column)] = NO_RESPONSES
                 row |= {"Rang": None, "Ranginterval (90 %)": None}
+                row |= {"Samlet ranginterval (90 %)": None}
                 row |= {"Forrige bølge": None, "Ændring i indeks": None, "Sikker ændring": None}
                 rows.append(row)
                 continue
@@ -186,6 +190,7 @@ class SummaryData:
                 else f"{int(m['modenhedsniveau'])} {level_names()[int(m['modenhedsniveau'])]}"
             )
             row["Klynge"] = self._cluster_label(clusters, code, bool(m["skjult"]))
+            row["Samlet ranginterval (90 %)"] = None
             if code in ranks and pd.notna(ranks[code]["rang"]):
                 r = ranks[code]
                 row["Rang"] = int(r["rang"])
@@ -193,6 +198,13 @@ class SummaryData:
                 row["Ranginterval (90 %)"] = (
                     f"{int(low)}–{int(high)}" if pd.notna(low) and pd.notna(high) else None
                 )
+                if code in robust:
+                    j = robust[code]
+                    joint = (int(j["rang_lav"]), int(j["rang_hoej"]))
+                    row["Samlet ranginterval (90 %)"] = f"{joint[0]}–{joint[1]}"
+                    if joint[1] - joint[0] > width:
+                        # The workbook's rule: too uncertain a rank is shown as its interval.
+                        row["Rang"] = f"{joint[0]}–{joint[1]}"
             else:
                 row["Rang"] = self.hidden if index_hidden else None
                 row["Ranginterval (90 %)"] = None
@@ -214,6 +226,7 @@ class SummaryData:
             "Klynge",
             "Rang",
             "Ranginterval (90 %)",
+            "Samlet ranginterval (90 %)",
             "Forrige bølge",
             "Ændring i indeks",
             "Sikker ændring",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import Any
 
@@ -110,6 +111,31 @@ def method_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
         width=4,
     )
     sheet.row += 1
+    sentence = data.published.robustness_sentences.get(int(wave))
+    if sentence:
+        sheet.heading("Hvor robust er rangeringen?")
+        sheet.lines(
+            [
+                sentence,
+                "Det samlede ranginterval (arket Kommuner) er 5.-95. percentil af kommunens rang "
+                f"over {s.robustness_draws} samtidige træk af: respondenterne (trukket om inden "
+                "for kommunen), temavægtene (Dirichlet omkring indstillingernes vægte, "
+                f"koncentration {dk_number(s.robustness_concentration, 0)}), aritmetisk eller "
+                "geometrisk gennemsnit af temaerne, og halvdelsreglen ved 1/2 eller 2/3 af "
+                "spørgsmålene (OECD/JRC 2008). Følsomheden er Sobol-indeks (indeksfoelsomhed.csv).",
+                f"Regel: spænder det samlede interval over mere end {s.robustness_interval_width} "
+                "pladser, vises rangen som interval og ikke som plads.",
+            ],
+            "wrap",
+            width=4,
+        )
+        png = data.figure(f"rangintervaller_{wave}")
+        if png is not None:
+            sheet.ws.insert_image(
+                sheet.row, 0, f"rangintervaller_{wave}.png",
+                {"image_data": io.BytesIO(png), "x_scale": 0.6, "y_scale": 0.6},
+            )  # fmt: skip
+            sheet.row += 34
     sheet.heading("Indstillinger")
     values = data.manifest.get("indstillinger") or s.to_dict()
     rows = []

@@ -19,6 +19,7 @@ def municipalities_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
     styles = {"Kommunekode": "code", "Respondenter": "int", "Modenhedsindeks": "score"}
     styles |= dict.fromkeys(theme_headers, "score")
     styles |= {"Rang": "code", "Ranginterval (90 %)": "center", "Forrige bølge": "code"}
+    styles |= {"Samlet ranginterval (90 %)": "center"}
     styles |= {"Ændring i indeks": "change", "Sikker ændring": "center"}
     styles |= {"Modenhedsniveau": "indent", "Klynge": "indent"}
     top = sheet.top  # 1 when the first row carries the demo mark
@@ -37,6 +38,10 @@ def municipalities_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
         top,
         columns.index("Rang"),
         f"Rang blandt de {n_ranked} kommuner med offentliggjort modenhedsindeks (1 = højest). "
-        "Rangintervallet er 5.-95. percentil over bootstrap-gentrækninger af respondenterne.",
+        "Rangintervallet er 5.-95. percentil over bootstrap-gentrækninger af respondenterne; det "
+        "samlede interval lægger usikkerheden om, hvordan indekset er bygget (temavægte, "
+        "aggregering, halvdelsreglen), oveni. Spænder det samlede interval over mere end "
+        f"{data.settings.robustness_interval_width} pladser, vises rangen som interval og ikke "
+        "som plads.",
     )
     sheet.finish(header_rows=top)
