@@ -455,7 +455,7 @@ class Changes(_WaveMunicipality):
     p_faelles: Series[float] = _optional(ge=0, le=1)
     df_faelles: Series[float] = _optional(ge=0, coerce=True)
     samme_spoergsmaal: Series[pd.BooleanDtype] = _optional(coerce=True)
-    vist: Series[pd.BooleanDtype] = _optional(coerce=True)
+    vist: Series[str] = _optional(isin=["alle spørgsmål", "fælles spørgsmål"])
     sikker_aendring: Series[pd.BooleanDtype] = _optional(coerce=True)
 
     @pa.check("maal", name="kendt_maal", error="et tema eller modenhedsindeks")

@@ -43,6 +43,7 @@ CHANGED_ON_PURPOSE: dict[str, str] = {
     "effekter.csv": "issues 11 and 12: BH per wave and for the pooled model; boelge an integer",
     "datakvalitet.csv": "issue 13: values shown by an allow-list, roles and headers checked",
     "udvikling.csv": "issue 11: Welch's t-test, the change on the common items",
+    "reliabilitet.csv": "issue 11: standardised alpha as psych, ICC(1)/ICC(2), aarsag",
 }
 
 

@@ -323,7 +323,7 @@ def test_the_coming_change_columns_are_optional_but_checked(demo):
         p_faelles=changes["p"],
         df_faelles=np.full(n, 12.0),
         samme_spoergsmaal=np.ones(n, dtype=bool),
-        vist=pd.array([True] * (n - 1) + [None], dtype="boolean"),
+        vist=["alle spørgsmål"] * (n - 1) + ["fælles spørgsmål"],
         sikker_aendring=np.zeros(n, dtype=bool),
     )
     schemas.validate_frame("udvikling.csv", extended)
