@@ -28,6 +28,28 @@ from omstilling_analysis.demo.folder import is_demo_folder
 from omstilling_analysis.publish import PublishedTables, publish, wave_key
 from omstilling_analysis.settings import Settings
 
+__all__ = [
+    "ProgressLog",
+    "RawData",
+    "RawDataErrors",
+    "RunResult",
+    "SCHEMA_CHECK_VARIABLE",
+    "analyse",
+    "check_schemas",
+    "clean_source",
+    "cluster_tables",
+    "combine_outcomes",
+    "describe_run",
+    "effect_tables",
+    "final_manifest",
+    "load_raw",
+    "robustness_tables",
+    "run",
+    "score_tables",
+    "write_outputs",
+    "write_run_files",
+]
+
 
 class ProgressLog:
     """Danish progress lines on stderr, and tqdm bars where the output is a terminal."""
@@ -426,7 +448,7 @@ def score_tables(
     raw: RawData, responses: pd.DataFrame, settings: Settings, progress: ProgressLog
 ) -> dict[str, pd.DataFrame]:
     """Theme scores, index and levels, benchmarks, ranks, change and reliability."""
-    from omstilling_analysis import reliability, score
+    from omstilling_analysis import change, reliability, score
 
     respondent = score.respondent_scores(responses, settings)
     municipal = score.municipality_scores(respondent, settings)
@@ -436,7 +458,7 @@ def score_tables(
         "kommunescorer.parquet": municipal,
         "benchmark.csv": score.benchmarks(municipal, settings),
         "rang.csv": score.rank_intervals(respondent, settings),
-        "udvikling.csv": score.changes(municipal, settings, responses),
+        "udvikling.csv": change.changes(municipal, settings, responses),
         "reliabilitet.csv": reliability.reliability_table(
             responses, settings, respondent_scores=respondent
         ),

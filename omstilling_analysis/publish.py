@@ -20,24 +20,20 @@ Derived figures from published values only
     changed) has Welch's *p* below :data:`SIGNIFICANCE_LEVEL` (``udvikling.csv``'s
     ``sikker_aendring``).
 
-:func:`videncenter_tables` turns the published tables into the CSV files of
-``OUT/til_videncenter/`` (Danish headers); :func:`write_danish_csv` writes them so that a Danish
-Excel opens them as they are (UTF-8 with BOM, ``;``, decimal comma).
+:mod:`omstilling_analysis.report.videncenter` writes them into ``OUT/til_videncenter/``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from omstilling_analysis import reference, score
+from omstilling_analysis import change, reference, score
 from omstilling_analysis.settings import Settings
-from omstilling_analysis.text import suppressed, theme_names
+from omstilling_analysis.text import suppressed
 
 __all__ = [
     "INDEX",
@@ -56,9 +52,7 @@ __all__ = [
     "published_ranks",
     "published_roles",
     "published_scores",
-    "videncenter_tables",
     "wave_of",
-    "write_danish_csv",
 ]
 
 INDEX = score.INDEX
@@ -324,8 +318,8 @@ def _shown_change(changes: pd.DataFrame) -> pd.DataFrame:
     """The change each row of ``udvikling.csv`` shows: on the common items where it says so."""
     detail = changes.copy()
     if "vist" not in detail:
-        detail["vist"] = score.ALL_ITEMS
-    common = detail["vist"].eq(score.COMMON_ITEMS)
+        detail["vist"] = change.ALL_ITEMS
+    common = detail["vist"].eq(change.COMMON_ITEMS)
     for column in ("aendring", "ci_lav", "ci_hoej", "p"):
         if f"{column}_faelles" in detail:
             detail[column] = detail[column].where(~common, detail[f"{column}_faelles"])
@@ -671,172 +665,3 @@ def publish(
         items=published_items(tables.get("itemstatistik.csv"), s),
         roles=published_roles(tables.get("besvarelser.parquet"), respondents, s),
     )
-
-
-# =========================================================================== CSV for Excel
-
-
-def _danish_headers() -> dict[str, str]:
-    names = theme_names()
-    headers = {
-        "boelge": "Bølge",
-        "kommunekode": "Kommunekode",
-        "kommune": "Kommune",
-        "region": "Region",
-        "n_respondenter": "Respondenter",
-        INDEX: "Modenhedsindeks",
-        "modenhedsniveau": "Modenhedsniveau",
-        "modenhedsniveau_navn": "Modenhedsniveau (navn)",
-        "niveau": "Niveau",
-        "omraade": "Område",
-        "maal": "Mål",
-        "n_kommuner": "Kommuner",
-        "gennemsnit": "Gennemsnit",
-        "sd": "Spredning (SD)",
-        "minimum": "Laveste",
-        "kvartil_1": "1. kvartil",
-        "median": "Median",
-        "kvartil_3": "3. kvartil",
-        "maksimum": "Højeste",
-        "rang": "Rang",
-        "rang_p05": "Rang, 5 %-percentil",
-        "rang_p95": "Rang, 95 %-percentil",
-        "forrige_boelge": "Forrige bølge",
-        "vaerdi": "Værdi",
-        "forrige_vaerdi": "Forrige værdi",
-        "aendring": "Ændring",
-        "ci_lav": "95 %-KI fra",
-        "ci_hoej": "95 %-KI til",
-        "p": "p",
-        "vist": "Ændring på",
-        "sikker_aendring": "Sikker ændring",
-        "skjult_grund": "Ikke vist fordi",
-        "klynge": "Klynge",
-        "klyngenavn": "Klyngenavn",
-        "antal_kommuner": "Kommuner i klyngen",
-        "udfald": "Udfald",
-        "tema": "Tema",
-        "estimat": "Estimat",
-        "p_justeret": "p (justeret)",
-        "n": "Antal",
-        "alpha": "Cronbachs alfa",
-        "alpha_ci_lav": "Alfa, 95 %-KI fra",
-        "alpha_ci_hoej": "Alfa, 95 %-KI til",
-        "omega": "McDonalds omega",
-        "icc1": "ICC(1)",
-        "icc2": "ICC(2)",
-        "rolle": "Rolle",
-        "rang_lav": "Rang, samlet interval fra",
-        "rang_hoej": "Rang, samlet interval til",
-        "rang_lav_stikproeve": "Rang, stikprøveinterval fra",
-        "rang_hoej_stikproeve": "Rang, stikprøveinterval til",
-        "median_rang": "Median rang",
-        "andel_top10": "Andel af træk i top 10",
-        "andel_bund10": "Andel af træk i bund 10",
-        "kilde": "Kilde",
-        "foersteordens": "Førsteordens indeks",
-        "foersteordens_lav": "Førsteordens, 95 %-KI fra",
-        "foersteordens_hoej": "Førsteordens, 95 %-KI til",
-        "total": "Totalindeks",
-        "total_lav": "Totalindeks, 95 %-KI fra",
-        "total_hoej": "Totalindeks, 95 %-KI til",
-    }
-    for code, name in names.items():
-        headers[code] = name
-        headers[f"{code}_n"] = f"{name}, respondenter"
-        headers[f"{code}_ci_lav"] = f"{name}, 95 %-KI fra"
-        headers[f"{code}_ci_hoej"] = f"{name}, 95 %-KI til"
-    headers[f"{INDEX}_ci_lav"] = "Modenhedsindeks, 95 %-KI fra"
-    headers[f"{INDEX}_ci_hoej"] = "Modenhedsindeks, 95 %-KI til"
-    return headers
-
-
-def _measure_names(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    if column in frame:
-        names = theme_names() | {INDEX: "Modenhedsindeks"}
-        frame[column] = frame[column].map(lambda m: names.get(m, m))
-    return frame
-
-
-def videncenter_tables(published: PublishedTables) -> dict[str, pd.DataFrame]:
-    """The published tables as the CSV files of ``til_videncenter/``, with Danish headers.
-
-    Only municipality-level (and coarser) figures, all suppressed as the workbooks are:
-    ``kommunescorer.csv``, ``benchmark.csv``, ``rang.csv``, ``udvikling.csv``, and where the run
-    has them ``klynger.csv``, ``klyngeprofiler.csv``, ``effekter.csv``, ``reliabilitet.csv``.
-    """
-    themes = reference.theme_codes()
-    scores = published.scores
-    score_columns = ["boelge", "kommunekode", "kommune", "region", "n_respondenter"]
-    for theme in themes:
-        score_columns += [theme, f"{theme}_n", f"{theme}_ci_lav", f"{theme}_ci_hoej"]
-    score_columns += [INDEX, f"{INDEX}_ci_lav", f"{INDEX}_ci_hoej", "modenhedsniveau"]
-    tables = {
-        "kommunescorer.csv": scores.reindex(columns=[c for c in score_columns if c in scores]),
-        "benchmark.csv": _measure_names(published.benchmarks.copy(), "maal"),
-        "rang.csv": published.ranks.copy(),
-        "udvikling.csv": _measure_names(published.changes.drop(columns=["skjult"]).copy(), "maal"),
-    }
-    if published.cluster_assignments is not None:
-        tables["klynger.csv"] = published.cluster_assignments.reindex(
-            columns=["boelge", "kommunekode", "klynge", "klyngenavn"]
-        )
-    if published.cluster_profiles is not None:
-        profiles = published.cluster_profiles
-        keep = ["boelge", "klynge", "klyngenavn", "antal_kommuner", *themes, INDEX]
-        tables["klyngeprofiler.csv"] = profiles.reindex(columns=[c for c in keep if c in profiles])
-    if published.effects is not None:
-        effects = published.effects
-        keep = ["boelge", "udfald", "tema", "estimat", "ci_lav", "ci_hoej", "p", "p_justeret", "n"]
-        tables["effekter.csv"] = _measure_names(
-            effects.reindex(columns=[c for c in keep if c in effects]).copy(), "tema"
-        )
-    if published.reliability is not None:
-        reliability = published.reliability
-        keep = ["boelge", "tema", "n", "alpha", "alpha_ci_lav", "alpha_ci_hoej", "omega"]
-        keep += ["icc1", "icc2"]
-        tables["reliabilitet.csv"] = _measure_names(
-            reliability.reindex(columns=[c for c in keep if c in reliability]).copy(), "tema"
-        )
-    if published.robustness is not None:
-        tables["indeksrobusthed.csv"] = published.robustness.copy()
-    if published.sensitivity is not None:
-        tables["indeksfoelsomhed.csv"] = published.sensitivity.copy()
-    headers = _danish_headers()
-    return {name: frame.rename(columns=headers) for name, frame in tables.items()}
-
-
-def _csv_cell(value: Any) -> str:
-    """One cell as a Danish Excel reads it: decimal comma, no thousands separator, text as is."""
-    if value is None or value is pd.NA or (isinstance(value, float) and not np.isfinite(value)):
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "ja" if value else "nej"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return repr(float(value)).replace(".", ",") if value != int(value) else str(int(value))
-    text = str(value).replace("\r", " ").replace("\n", " ")
-    # Excel would run text starting like a formula: a leading apostrophe keeps it inert.
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t")) else text
-
-
-def write_danish_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` for a Danish Excel: UTF-8 with BOM, ``;`` between fields, decimal comma.
-
-    >>> import pandas as pd, tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = write_danish_csv(pd.DataFrame({"Kommune": ["Ærø"], "Indeks": [3.25]}), target)
-    >>> target.read_bytes().decode("utf-8-sig")
-    'Kommune;Indeks\\r\\nÆrø;3,25\\r\\n'
-    """
-    import csv
-
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
-        writer.writerow([str(c) for c in frame.columns])
-        for row in frame.itertuples(index=False, name=None):
-            writer.writerow([_csv_cell(v) for v in row])
-    return target

@@ -24,6 +24,26 @@ from importlib import resources
 
 import pandas as pd
 
+__all__ = [
+    "all_items",
+    "codebook",
+    "items_of_wave",
+    "level_of",
+    "municipalities",
+    "municipality",
+    "normalise_label",
+    "normalise_name",
+    "normalise_text",
+    "resolve_municipalities",
+    "resolve_municipality",
+    "reverse_keyed_items",
+    "theme_codes",
+    "theme_items",
+    "themes",
+    "waves",
+]
+
+
 #: The answer scale of every item. Keys are normalised label texts (see :func:`normalise_label`).
 SCALE: dict[str, int] = {
     "helt uenig": 1,

@@ -19,7 +19,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.patches import PathPatch
 from matplotlib.transforms import Bbox
 
-from omstilling_analysis import publish, reference, score
+from omstilling_analysis import change, publish, reference
 from omstilling_analysis.plots import maps
 from omstilling_analysis.plots.style import LEVEL_COLOURS, png_bytes
 from omstilling_analysis.settings import Settings
@@ -340,7 +340,7 @@ def test_map_figures_from_published_tables():
     settings = Settings()
     raw = _scores()
     published = publish.published_scores(raw, settings)
-    changes = score.changes(raw, settings)
+    changes = change.changes(raw, settings)
     clusters = pd.DataFrame(
         {
             "boelge": [2024] * 4,
@@ -366,11 +366,14 @@ def test_map_figures_from_published_tables():
     assert typed[400].get_facecolor() == pytest.approx(to_rgba(maps.cluster_colour(1)))
     assert "1. Jævn profil (2 kommuner)" in _legend_texts(figures["danmarkskort_klynger_2024"])
 
-    change = _patches(figures["danmarkskort_udvikling_2024"])
-    assert change[147].get_hatch() == "////"  # hidden in the earlier wave
-    assert change[151].get_hatch() == "////"  # hidden now
-    assert not change[101].get_hatch() and not change[400].get_hatch()
-    up, down = np.array(change[101].get_facecolor()), np.array(change[400].get_facecolor())
+    change_patches = _patches(figures["danmarkskort_udvikling_2024"])
+    assert change_patches[147].get_hatch() == "////"  # hidden in the earlier wave
+    assert change_patches[151].get_hatch() == "////"  # hidden now
+    assert not change_patches[101].get_hatch() and not change_patches[400].get_hatch()
+    up, down = (
+        np.array(change_patches[101].get_facecolor()),
+        np.array(change_patches[400].get_facecolor()),
+    )
     assert up[2] > up[0] and down[0] > down[2]  # +0,5 blue, −0,2 orange
     texts = _legend_texts(figures["danmarkskort_udvikling_2024"])
     assert "færre end 3 besvarelser (2 kommuner)" in texts
@@ -379,7 +382,7 @@ def test_map_figures_from_published_tables():
 def test_map_figures_of_a_first_wave_has_only_the_index_map():
     raw = _scores()
     published = publish.published_scores(raw)
-    figures = maps.map_figures(published, None, score.changes(raw), 2022)
+    figures = maps.map_figures(published, None, change.changes(raw), 2022)
     assert list(figures) == ["danmarkskort_indeks_2022"]
     patches = _patches(figures["danmarkskort_indeks_2022"])
     assert patches[147].get_hatch() == "////"

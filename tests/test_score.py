@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from omstilling_analysis import reference, score
+from omstilling_analysis import change, reference, score
 from omstilling_analysis.settings import Settings, load_settings
 
 THEMES = ["BOR", "STR", "FOR", "STY", "TEK", "DAT"]
@@ -499,8 +499,8 @@ def test_changes_since_previous_wave():
     ]:
         rows += [{"boelge": wave, "kommunekode": code} | full_answers(wave, v) for v in values]
     ms = score.municipality_scores(score.respondent_scores(make_responses(rows)))
-    ch = score.changes(ms)
-    assert list(ch.columns) == score.CHANGE_COLUMNS
+    ch = change.changes(ms)
+    assert list(ch.columns) == change.CHANGE_COLUMNS
     pairs = ch[["boelge", "kommunekode", "forrige_boelge"]].drop_duplicates().values.tolist()
     assert pairs == [[2022, 101, 2020], [2024, 101, 2022], [2024, 147, 2020]]
     assert len(ch) == 3 * 7
@@ -519,7 +519,7 @@ def test_changes_since_previous_wave():
     assert index_row["aendring"] == pytest.approx(7 / 3 - 1.5)
     # without _se columns the SE is recovered from the t-interval
     no_se = ms.drop(columns=[c for c in ms.columns if c.endswith("_se")])
-    recovered = score.changes(no_se)
+    recovered = change.changes(no_se)
     themes_only = recovered["maal"] != "modenhedsindeks"
     np.testing.assert_allclose(recovered.loc[themes_only, "se"], ch.loc[themes_only, "se"])
 
@@ -539,7 +539,7 @@ def test_change_is_welchs_t_test_at_small_and_large_n(n):
     frame = pd.DataFrame(rows)
     for theme in score.reference.theme_codes()[1:]:
         frame[theme] = 3.0
-    ch = score.changes(score.municipality_scores(frame))
+    ch = change.changes(score.municipality_scores(frame))
     row = ch[ch["maal"] == "BOR"].iloc[0]
     expected = stats.ttest_ind_from_stats(
         now.mean(), now.std(ddof=1), n, before.mean(), before.std(ddof=1), n, equal_var=False
@@ -547,7 +547,7 @@ def test_change_is_welchs_t_test_at_small_and_large_n(n):
     assert row["p"] == pytest.approx(expected.pvalue, abs=1e-10)
     if n == 3:
         assert row["p"] == pytest.approx(0.102, abs=5e-4)
-    assert row["vist"] == score.ALL_ITEMS and bool(row["samme_spoergsmaal"])
+    assert row["vist"] == change.ALL_ITEMS and bool(row["samme_spoergsmaal"])
     assert bool(row["sikker_aendring"]) == (expected.pvalue < 0.05)
 
 
@@ -583,9 +583,9 @@ def test_common_item_change_when_the_item_set_changed():
                         | answers)  # fmt: skip
     responses = pd.DataFrame(rows)
     ms = score.municipality_scores(score.respondent_scores(responses))
-    ch = score.changes(ms, responses=responses)
+    ch = change.changes(ms, responses=responses)
     row = ch[ch["maal"] == theme].iloc[0]
-    assert not bool(row["samme_spoergsmaal"]) and row["vist"] == score.COMMON_ITEMS
+    assert not bool(row["samme_spoergsmaal"]) and row["vist"] == change.COMMON_ITEMS
 
     def common_score(frame):
         values = frame[common].astype(float).copy()
@@ -602,13 +602,13 @@ def test_common_item_change_when_the_item_set_changed():
     assert bool(row["sikker_aendring"]) == (expected.pvalue < 0.05)
     # A theme whose items did not change shows the change on all items.
     same = ch[ch["samme_spoergsmaal"].astype(bool) & (ch["maal"] != "modenhedsindeks")]
-    assert (same["vist"] == score.ALL_ITEMS).all()
+    assert (same["vist"] == change.ALL_ITEMS).all()
     np.testing.assert_allclose(same["p_faelles"], same["p"])
 
 
 def test_changes_empty_when_single_wave():
     ms = small_municipality_scores()
-    assert score.changes(ms).empty
+    assert change.changes(ms).empty
 
 
 # --------------------------------------------------------------------------- properties
