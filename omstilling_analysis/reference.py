@@ -28,7 +28,6 @@ __all__ = [
     "all_items",
     "codebook",
     "items_of_wave",
-    "level_of",
     "municipalities",
     "municipality",
     "normalise_label",
@@ -251,14 +250,3 @@ def resolve_municipalities(names: pd.Series) -> pd.Series:
     uniques = pd.Series(names.dropna().unique())
     mapping = {value: resolve_municipality(value) for value in uniques}
     return names.map(mapping).astype("Int64")
-
-
-def level_of(index: float) -> tuple[int, str] | tuple[None, None]:
-    """The maturity level (number, Danish name) of an index value; ``(None, None)`` if missing."""
-    if index is None or index != index:
-        return None, None
-    number, name = LEVELS[0][1], LEVELS[0][2]
-    for lower, level_number, level_name in LEVELS:
-        if index >= lower:
-            number, name = level_number, level_name
-    return number, name

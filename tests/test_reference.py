@@ -116,5 +116,4 @@ def test_instrument():
     )
     assert reference.reverse_keyed_items() == ["BOR_04", "STR_06", "FOR_05"]
     assert reference.municipality(101)["region"] == "Region Hovedstaden"
-    assert reference.level_of(3.4) == (4, "Integreret")
-    assert reference.level_of(3.3999) == (3, "Etableret")
+    assert [lower for lower, _, _ in reference.LEVELS] == [1.0, 1.8, 2.6, 3.4, 4.2]

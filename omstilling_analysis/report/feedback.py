@@ -31,7 +31,12 @@ import pandas as pd
 from omstilling_analysis import reference
 from omstilling_analysis.errors import UserError
 from omstilling_analysis.plots.style import PALETTE, png_bytes
-from omstilling_analysis.publish import INDEX, municipality_item_means, publish
+from omstilling_analysis.publish import (
+    INDEX,
+    SIGNIFICANCE_LEVEL,
+    municipality_item_means,
+    publish,
+)
 from omstilling_analysis.report.data import SummaryData
 from omstilling_analysis.report.xlsx import (
     Workbook,
@@ -662,8 +667,8 @@ def _findings_by_theme(data: SummaryData, wave: int) -> dict[str, str]:
         return {}
     from omstilling_analysis.effects import OUTCOME_LABELS
 
-    rows = table[table["boelge"].isin([str(wave), "samlet"])]
-    rows = rows[pd.to_numeric(rows["p_justeret"], errors="coerce") < 0.05]
+    rows = data.published.wave_effects(wave)
+    rows = rows[pd.to_numeric(rows["p_justeret"], errors="coerce") < SIGNIFICANCE_LEVEL]
     out = {}
     for theme, part in rows.groupby("tema"):
         texts = []

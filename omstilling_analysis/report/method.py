@@ -13,6 +13,7 @@ from omstilling_analysis.report.data import SummaryData
 from omstilling_analysis.report.xlsx import (
     Workbook,
 )
+from omstilling_analysis.settings import SETTING_KEYS
 from omstilling_analysis.text import (
     dk_list,
     dk_number,
@@ -20,21 +21,8 @@ from omstilling_analysis.text import (
 
 __all__ = ["method_sheet"]
 
-
-_SETTING_TEXTS: dict[str, tuple[str, str]] = {
-    "min_share_answered": ("min_andel_besvaret", "Andel af spørgsmålene, der skal være besvaret"),
-    "theme_weights": ("temavaegte", "Temaernes vægte i modenhedsindekset"),
-    "level_thresholds": ("niveaugraenser", "Nedre grænser for modenhedsniveau 2-5"),
-    "min_respondents_published": (
-        "min_respondenter",
-        "Færreste respondenter bag et offentligt tal",
-    ),
-    "outcome_lag": ("udfald_forskydning", "Bølge W kobles til udfald i år W + dette tal"),
-    "n_clusters": ("klynge_k", "Antal klynger (tom: vælges ud fra data)"),
-    "cluster_method": ("klynge_metode", "Klyngemetode (tom: vælges ud fra data)"),
-    "n_bootstrap": ("bootstrap", "Antal bootstrap-gentrækninger"),
-    "seed": ("seed", "Startværdi for tilfældighed (gør kørslen reproducerbar)"),
-}
+#: The settings file's Danish key and explanation of each setting (one home: settings.py).
+SETTINGS_BY_ATTRIBUTE = {entry.attribute: entry for entry in SETTING_KEYS}
 
 
 def _setting_value(value: Any) -> Any:
@@ -140,7 +128,8 @@ def method_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
     values = data.manifest.get("indstillinger") or s.to_dict()
     rows = []
     for key, value in values.items():
-        danish, text = _SETTING_TEXTS.get(key, (key, ""))
+        entry = SETTINGS_BY_ATTRIBUTE.get(key)
+        danish, text = (entry.key, entry.explanation) if entry else (key, "")
         rows.append({"Indstilling": danish, "Værdi": _setting_value(value), "Betydning": text})
     sheet.frame(pd.DataFrame(rows))
 
