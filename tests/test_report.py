@@ -421,3 +421,37 @@ def test_libreoffice_opens_the_workbook(run, tmp_path):
     assert done.returncode == 0, done.stderr
     assert pdf.exists() and pdf.stat().st_size > 10_000
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_feedback_for_every_municipality_in_one_command(run, tmp_path, capsys):
+    from omstilling_analysis.cli import main
+
+    results = tmp_path / "resultater"
+    results.mkdir()
+    for name, table in run["tables"].items():
+        if name.endswith(".parquet"):
+            table.to_parquet(results / name, index=False)
+        else:
+            table.to_csv(results / name, index=False)
+    (results / "manifest.json").write_text(
+        json.dumps(run["manifest"], ensure_ascii=False), encoding="utf-8"
+    )
+    out = tmp_path / "alle"
+    assert main(["rapport", "--alle", "--boelge", "2024", "--resultater", str(results),
+                 "--out", str(out)]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    published = publish.publish(run["tables"], Settings()).wave_scores(2024)
+    shown = set(published.loc[~published["skjult"], "kommunekode"].astype(int))
+    written = {int(p.stem.split("_")[1]) for p in out.glob("rapport_*_2024.xlsx")}
+    assert written == shown
+    # Those without a workbook are listed with the reason.
+    for code in FEW:
+        assert f"  {code} " in printed and "færre end 3" in printed
+    for code in NONE:
+        assert f"  {code} " in printed and "ingen besvarelser" in printed
+    # The content is the published table's.
+    code = int(published.loc[~published["modenhedsindeks_skjult"], "kommunekode"].iloc[0])
+    profile = _rows(openpyxl.load_workbook(out / f"rapport_{code}_2024.xlsx")["Profil"])
+    index_row = next(r for r in profile if r[0] == "Modenhedsindeks")
+    expected = published.set_index("kommunekode").loc[code, "modenhedsindeks"]
+    assert index_row[1] == pytest.approx(expected)
