@@ -455,3 +455,21 @@ def test_feedback_for_every_municipality_in_one_command(run, tmp_path, capsys):
     index_row = next(r for r in profile if r[0] == "Modenhedsindeks")
     expected = published.set_index("kommunekode").loc[code, "modenhedsindeks"]
     assert index_row[1] == pytest.approx(expected)
+
+
+def test_page_setup_and_number_formats_read_back(run):
+    book = openpyxl.load_workbook(run["out"] / "opsummering_2024.xlsx")
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert sheet.page_setup.paperSize == 9, sheet.title  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.print_title_rows, sheet.title  # repeated header rows
+    kommuner = book["Kommuner"]
+    assert kommuner.page_setup.fitToWidth == 2 and kommuner.print_title_cols == "$A:$B"
+    header = [c.value for c in kommuner[1]]
+    change = kommuner.cell(row=10, column=header.index("Ændring i indeks") + 1)
+    # Never "-0,00": a change that rounds to zero falls in the format's zero section.
+    assert change.number_format == "[>=0.005]+0.00;[<=-0.005]-0.00;0.00"
+    effects = book["Effekter"]
+    formats = {c.number_format for row in effects.iter_rows() for c in row if c.value is not None}
+    assert '[<0.0005]"< 0,001";0.000' in formats  # p-values as "< 0,001"
