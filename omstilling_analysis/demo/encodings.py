@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from omstilling_analysis import reference
+from omstilling_analysis.roles import ROLES
 
 __all__ = [
     "DIALECTS",
@@ -80,14 +81,7 @@ DIALECTS: dict[str, tuple[str, str]] = {
 }
 _DIALECT_ALIASES = {";": "semicolon-cp1252", ",": "comma-cp1252", "\t": "tab-utf16"}
 
-ROLES: tuple[str, ...] = (
-    "Direktion",
-    "Digitaliseringschef eller -konsulent",
-    "Fagchef",
-    "Leder",
-    "Medarbejder",
-    "Andet",
-)
+# The instrument's roles have one home (roles.py); the demo draws them in that order.
 ROLE_P = np.array([0.08, 0.15, 0.20, 0.30, 0.22, 0.05])
 ROLE_OFFSET = np.array([0.2, 0.1, 0.0, 0.0, -0.15, -0.1])
 

@@ -757,17 +757,3 @@ def _about_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
         width=8,
     )
     sheet.finish()
-
-
-__all__ = [
-    "SHEETS",
-    "load_results",
-    "municipality_development",
-    "municipality_profile",
-    "municipality_workbook",
-    "municipality_workbook_from_results",
-    "highlighted_map",
-    "resolve",
-    "settings_from_manifest",
-    "why_not_published",
-]
