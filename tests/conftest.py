@@ -25,3 +25,16 @@ EXAMPLES = Path(__file__).parent / "data" / "contract_examples"
 @pytest.fixture(scope="session")
 def examples_dir() -> Path:
     return EXAMPLES
+
+
+def r_has_packages(*packages: str) -> bool:
+    """Whether ``Rscript`` is installed with every one of ``packages`` (the R comparisons are
+    skipped otherwise)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("Rscript") is None:
+        return False
+    loads = "; ".join(f"library({name})" for name in packages)
+    done = subprocess.run(["Rscript", "-e", loads], capture_output=True, text=True, timeout=120)
+    return done.returncode == 0

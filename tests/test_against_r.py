@@ -9,12 +9,12 @@ which ``psych::omega`` needs, best effort).
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import r_has_packages
 
 from omstilling_analysis.reliability import (
     cronbach_alpha,
@@ -48,19 +48,9 @@ cat(jsonlite_free <- paste0("{{",
 """
 
 
-def _has_psych() -> bool:
-    if shutil.which("Rscript") is None:
-        return False
-    done = subprocess.run(
-        ["Rscript", "-e", "library(psych); library(GPArotation)"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return done.returncode == 0
-
-
-pytestmark = pytest.mark.skipif(not _has_psych(), reason="R med pakken psych er ikke installeret")
+pytestmark = pytest.mark.skipif(
+    not r_has_packages("psych", "GPArotation"), reason="R med pakken psych er ikke installeret"
+)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ Jaccard per cluster up to Monte Carlo error (seeds differ: B = 1000 on both side
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
+from conftest import r_has_packages
 from sklearn.datasets import load_iris
 
 from omstilling_analysis.clusters import bootstrap_stability
@@ -31,18 +31,9 @@ for (k in c(3, 4)) {
 """
 
 
-def _fpc_available() -> bool:
-    if shutil.which("Rscript") is None:
-        return False
-    probe = subprocess.run(
-        ["Rscript", "-e", "quit(status = !requireNamespace('fpc', quietly = TRUE))"],
-        capture_output=True,
-        check=False,
-    )
-    return probe.returncode == 0
-
-
-pytestmark = pytest.mark.skipif(not _fpc_available(), reason="R med pakken fpc er ikke installeret")
+pytestmark = pytest.mark.skipif(
+    not r_has_packages("fpc"), reason="R med pakken fpc er ikke installeret"
+)
 
 
 @pytest.fixture(scope="module")

@@ -155,7 +155,11 @@ def _summary_data(results_dir: str | Path) -> SummaryData:
 
 
 def _wave(data: SummaryData, results_dir: str | Path, boelge: int | None) -> int:
-    waves = data.waves
+    return _chosen_wave(data.waves, results_dir, boelge)
+
+
+def _chosen_wave(waves: list[int], results_dir: str | Path, boelge: int | None) -> int:
+    """``boelge`` if the results have it, else the latest; :class:`ResultsError` otherwise."""
     if not waves:
         raise ResultsError(f"{results_dir}: kommunescorer.parquet er tom")
     wave = waves[-1] if boelge is None else int(boelge)
@@ -174,14 +178,7 @@ def results_wave(results_dir: str | Path, boelge: int | None) -> int:
         load_results(results_dir)  # raises the one Danish line
     scores = pd.read_parquet(folder / "kommunescorer.parquet", columns=["boelge"])
     waves = sorted(int(w) for w in scores["boelge"].dropna().unique())
-    if not waves:
-        raise ResultsError(f"{results_dir}: kommunescorer.parquet er tom")
-    if boelge is not None and int(boelge) not in waves:
-        raise ResultsError(
-            f"{results_dir}: bølge {boelge} findes ikke i resultaterne "
-            f"(der er {', '.join(map(str, waves))})"
-        )
-    return waves[-1] if boelge is None else int(boelge)
+    return _chosen_wave(waves, results_dir, boelge)
 
 
 def why_not_published(data: SummaryData, code: int, wave: int) -> str | None:
