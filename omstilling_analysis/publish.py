@@ -301,8 +301,9 @@ def published_changes(
         for column in ("aendring", "ci_lav", "ci_hoej", "p"):
             shown[column] = merged[column].to_numpy(dtype=float)
         out["vist"] = merged["vist"].to_numpy(dtype=object)
-        sure = merged["sikker_aendring"].astype("boolean")
-        out["sikker_aendring"] = sure.to_numpy()
+        # The nullable array itself: its numpy form is plain bool when no value is missing,
+        # and the hidden rows' NA below could not be set in it.
+        out["sikker_aendring"] = pd.array(merged["sikker_aendring"], dtype="boolean")
     else:
         shown["aendring"] = out["vaerdi"] - out["forrige_vaerdi"]
     for column in ("aendring", "ci_lav", "ci_hoej", "p"):
