@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -456,44 +456,25 @@ def benchmarks(municipality_scores: pd.DataFrame, settings: Settings | None = No
 
 
 def _bootstrap_indices(
-    rs: pd.DataFrame, weights: np.ndarray, n_boot: int, rng: np.random.Generator
+    rs: pd.DataFrame, weights: np.ndarray, n_boot: int, seed: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Bootstrap replicates of the index of each municipality of one wave.
 
-    Respondents are resampled with replacement within their municipality (``n_m`` draws from
-    ``n_m``): the multinomial resample counts ``c`` give each theme mean as
-    ``sum(c * x) / sum(c * present)``, computed for all replicates at once as a matrix product
-    of the counts with the municipality's (value, present) matrix.
+    Respondents are resampled within their municipality (:mod:`omstilling_analysis.resampling`:
+    exactly, or for large municipalities from the normal approximation of the resampled theme
+    means); municipality ``m`` draws from ``default_rng([*seed, kommunekode])``.
 
     Returns the municipality codes (ascending) and a ``(n_boot, n_municipalities)`` array.
     """
+    from omstilling_analysis.resampling import resampled_theme_means
+
     themes = reference.theme_codes()
-    rs = rs.sort_values("kommunekode", kind="stable")
-    codes, starts, sizes = np.unique(
-        rs["kommunekode"].to_numpy(), return_index=True, return_counts=True
-    )
-    values = rs[themes].to_numpy(dtype=float)
-    present = ~np.isnan(values)
-    design = np.hstack([np.where(present, values, 0.0), present.astype(float)])
+    codes, group = np.unique(rs["kommunekode"].to_numpy(), return_inverse=True)
+    seeds = [[*seed, int(code)] for code in codes]
+    _, means = resampled_theme_means(rs[themes].to_numpy(dtype=float), group, n_boot, seeds)
     positive = weights > 0
-    result = np.empty((n_boot, len(codes)))
-    budget = 4_000_000  # resample counts held at once
-    for m, (start, size) in enumerate(zip(starts, sizes, strict=True)):
-        block = design[start : start + size]
-        chunk = max(1, min(n_boot, budget // size))
-        sums = np.empty((n_boot, design.shape[1]))
-        for first in range(0, n_boot, chunk):
-            b = min(chunk, n_boot - first)
-            draws = rng.integers(0, size, size=(b, size))
-            draws += (np.arange(b) * size)[:, None]
-            counts = np.bincount(draws.ravel(), minlength=b * size).reshape(b, size)
-            # Float counts: the product runs in BLAS (the same sums, without a mixed-type cast).
-            sums[first : first + b] = counts.astype(np.float64) @ block
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = sums[:, : len(themes)] / sums[:, len(themes) :]
-        index = np.where(positive, means, 0.0) @ weights / weights.sum()
-        result[:, m] = np.where(np.isnan(means[:, positive]).any(axis=1), np.nan, index)
-    return codes, result
+    index = np.where(positive, means, 0.0) @ weights / weights.sum()
+    return codes, np.where(np.isnan(means[..., positive]).any(axis=-1), np.nan, index)
 
 
 def rank_intervals(
@@ -504,11 +485,14 @@ def rank_intervals(
     The rank interval is the 5th-95th percentile of the municipality's rank over
     ``settings.n_bootstrap`` resamples of respondents within municipalities (as COINr reports
     rank uncertainty). In each resample every municipality's ``n`` respondents are drawn with
-    replacement from its own respondents and the index is recomputed by the contract's rules;
-    the municipalities are then ranked (1 = highest index; ties share the best rank). A
-    municipality whose resampled index is missing (a theme without scores) is left out of that
-    resample's ranking. The random numbers come from ``numpy.random.default_rng([seed, wave])``,
-    so a run is reproducible and each wave's result does not depend on the other waves.
+    replacement from its own respondents (:mod:`omstilling_analysis.resampling`; above
+    :data:`~omstilling_analysis.resampling.EXACT_MAX_RESPONDENTS` respondents the resampled
+    theme means come from their normal approximation) and the index is recomputed by the
+    contract's rules; the municipalities are then ranked (1 = highest index; ties share the
+    best rank). A municipality whose resampled index is missing (a theme without scores) is left
+    out of that resample's ranking. The random numbers come from
+    ``numpy.random.default_rng([seed, wave, kommunekode])``, so a run is reproducible and each
+    wave's and municipality's draws do not depend on the others.
 
     Parameters
     ----------
@@ -560,8 +544,7 @@ def rank_intervals(
     point = municipality_scores(respondent_scores, s)[["boelge", "kommunekode", INDEX]]
     parts = []
     for wave, rs in respondent_scores.groupby("boelge", sort=True):
-        rng = np.random.default_rng([int(s.seed), int(wave)])
-        codes, boot = _bootstrap_indices(rs, weights, int(s.n_bootstrap), rng)
+        codes, boot = _bootstrap_indices(rs, weights, int(s.n_bootstrap), [int(s.seed), int(wave)])
         table = point[point["boelge"] == wave].set_index("kommunekode").reindex(codes)
         observed = table[INDEX].to_numpy(dtype=float)
         has_index = ~np.isnan(observed)

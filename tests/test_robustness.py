@@ -12,6 +12,7 @@ from scipy import stats
 
 from omstilling_analysis import reference, robustness, score
 from omstilling_analysis.plots.robustness import plot_rank_intervals
+from omstilling_analysis.resampling import resampled_theme_means
 from omstilling_analysis.settings import Settings
 
 THEMES = reference.theme_codes()
@@ -91,39 +92,18 @@ def test_descending_ranks_match_pandas_min_ranks():
     np.testing.assert_array_equal(robustness.descending_ranks(values), expected)
 
 
-def test_bootstrap_resamples_respondents_exactly():
-    # Municipality 0: scores {1, 2}: a resample's mean is 1, 1.5 or 2 with P = 1/4, 1/2, 1/4.
-    # Municipality 1: one respondent with the theme, one without: P(no score) = 1/4.
-    # The second rule variant drops respondent 1's score of municipality 0.
-    x = np.array([[1.0, 1.0], [2.0, np.nan], [3.0, 3.0], [np.nan, np.nan]])[:, :, None]
-    group = np.array([0, 0, 1, 1])
-    n = 20_000
-    full, boot = robustness.bootstrap_theme_means(x, group, n, [[1], [2]], workers=1)
-    np.testing.assert_array_equal(full[:, :, 0], [[1.5, 3.0], [1.0, 3.0]])
-    first = boot[0, :, 0, 0]
-    for value, p in ((1.0, 0.25), (1.5, 0.5), (2.0, 0.25)):
-        assert abs((first == value).mean() - p) < 4 * np.sqrt(p * (1 - p) / n)
-    # Under rule 2 only respondent 0 has a score: missing exactly when both draws are respondent 1.
-    strict = boot[1, :, 0, 0]
-    np.testing.assert_array_equal(np.isnan(strict), first == 2.0)
-    assert set(np.unique(strict[~np.isnan(strict)])) == {1.0}
-    missing = np.isnan(boot[0, :, 1, 0])
-    assert abs(missing.mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / n)
-    assert set(np.unique(boot[0, ~missing, 1, 0])) == {3.0}
-    # The same resample serves every rule variant: rule 2 is missing exactly when rule 1 is.
-    np.testing.assert_array_equal(np.isnan(boot[1, :, 1, 0]), missing)
-
-
-def test_bootstrap_full_sample_reproduces_municipality_scores_and_threads_do_not_matter():
+def test_bootstrap_full_sample_reproduces_municipality_scores():
     scores = synthetic_wave()
     rs = scores[0.5]
     codes = np.unique(rs["kommunekode"])
     group = np.searchsorted(codes, rs["kommunekode"].to_numpy())
     values = np.stack([f[THEMES].to_numpy() for f in scores.values()], axis=1)
     seeds = [(1, code) for code in codes]
-    full, boot = robustness.bootstrap_theme_means(values, group, 50, seeds, workers=1)
-    _, boot2 = robustness.bootstrap_theme_means(values, group, 50, seeds, workers=3)
-    np.testing.assert_array_equal(boot, boot2)
+    full, boot = resampled_theme_means(values, group, 50, seeds)
+    # A municipality's draws depend on its own seed only.
+    _, alone = resampled_theme_means(values[group == 3], np.zeros((group == 3).sum(), int), 50,
+                                     [seeds[3]])  # fmt: skip
+    np.testing.assert_array_equal(boot[:, :, 3], alone[:, :, 0])
     ms = score.municipality_scores(rs)
     np.testing.assert_allclose(full[0], ms[THEMES].to_numpy(), rtol=1e-12)
     ms_strict = score.municipality_scores(scores[2 / 3])

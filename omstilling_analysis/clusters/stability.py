@@ -33,6 +33,7 @@ import pandas as pd
 
 from omstilling_analysis.clusters.engine import N_INIT, fit, rng_for
 from omstilling_analysis.reference import theme_codes
+from omstilling_analysis.resampling import resampled_theme_means
 from omstilling_analysis.settings import Settings
 
 __all__ = [
@@ -160,46 +161,20 @@ def resample_means(
     grouped: tuple[np.ndarray, np.ndarray, np.ndarray],
     n_boot: int,
     rng: np.random.Generator,
-    budget: int = 8_000_000,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Municipality means (R, n, d) from respondents resampled within municipalities.
 
     Each municipality's respondents are drawn with replacement as many times as it has
-    respondents; a municipality without respondent rows keeps its score. Also returns whether
-    every theme mean exists (R, n).
-
-    The replicates are drawn a chunk at a time (about ``budget`` draws; the same random numbers
-    as one ``rng.random((n_boot, total))``), and a municipality's sums are the product of its
-    resample counts with its (values, present) block, so memory stays near
-    ``2 * budget * 8`` bytes however many respondents there are.
+    respondents (:func:`omstilling_analysis.resampling.resampled_theme_means`, each municipality
+    with a seed drawn from ``rng``); a municipality without respondent rows keeps its score.
+    Also returns whether every theme mean exists (R, n); a missing mean is returned as 0.
     """
-    values, starts, sizes = grouped
-    total = len(values)
+    values, _, sizes = grouped
     group = np.repeat(np.arange(len(sizes)), sizes)
-    offset, size_of = starts[group], sizes[group]
-    seen = ~np.isnan(values)
-    d = values.shape[1]
-    design = np.hstack([np.where(seen, values, 0.0), seen.astype(float)])
+    seeds = [[int(s)] for s in rng.integers(0, 2**63 - 1, size=len(sizes))]
+    _, means = resampled_theme_means(values, group, n_boot, seeds)
     has = sizes > 0
-    sums = np.zeros((n_boot, len(sizes), 2 * d))
-    chunk = max(1, min(n_boot, budget // max(total, 1)))
-    for first in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - first)
-        uniform = rng.random((b, total))
-        np.multiply(uniform, size_of, out=uniform)
-        draws = uniform.astype(np.int64)  # truncation is floor: the values are >= 0
-        del uniform
-        draws += offset
-        draws += (np.arange(b, dtype=np.int64) * total)[:, None]
-        weights = np.bincount(draws.ravel(), minlength=b * total).reshape(b, total)
-        weights = weights.astype(np.float64)
-        del draws
-        for g in np.flatnonzero(has):
-            s, e = starts[g], starts[g] + sizes[g]
-            sums[first : first + b, g] = weights[:, s:e] @ design[s:e]
-    means = np.broadcast_to(raw, (n_boot, *raw.shape)).copy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means[:, has] = sums[:, has, :d] / sums[:, has, d:]
+    means[:, ~has] = raw[~has]
     valid = ~np.isnan(means).any(axis=-1)
     return np.where(np.isnan(means), 0.0, means), valid
 

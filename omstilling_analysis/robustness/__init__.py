@@ -55,7 +55,6 @@ from omstilling_analysis.robustness.analysis import (
 )
 from omstilling_analysis.robustness.bootstrap import (
     aggregate,
-    bootstrap_theme_means,
     descending_ranks,
 )
 from omstilling_analysis.robustness.sobol import SobolIndices, saltelli_design, sobol_indices
@@ -63,7 +62,7 @@ from omstilling_analysis.robustness.sobol import SobolIndices, saltelli_design, 
 __all__ = [
     "LOWER", "RANK_COLUMNS", "RULE_SHARES", "SENSITIVITY_COLUMNS", "SOURCES", "SOURCE_PHRASES",
     "TOP", "UPPER", "RobustnessResult", "RobustnessSettings", "SobolIndices", "WaveDraws",
-    "aggregate", "bootstrap_theme_means", "descending_ranks", "index_robustness",
+    "aggregate", "descending_ranks", "index_robustness",
     "index_robustness_from_scores", "rank_text", "robustness_sentence", "robustness_settings",
     "saltelli_design", "sobol_indices",
 ]  # fmt: skip

@@ -12,9 +12,9 @@ import pandas as pd
 from scipy import stats
 
 from omstilling_analysis import reference, score
+from omstilling_analysis.resampling import resampled_theme_means
 from omstilling_analysis.robustness.bootstrap import (
     aggregate,
-    bootstrap_theme_means,
     descending_ranks,
 )
 from omstilling_analysis.robustness.sobol import SobolIndices, saltelli_design, sobol_indices
@@ -183,7 +183,6 @@ def index_robustness(
     n_draws: int | None = None,
     seed: int | None = None,
     sources: Collection[str] = SOURCES,
-    workers: int | None = None,
     municipality_scores: pd.DataFrame | None = None,
 ) -> RobustnessResult:
     """How far each published rank moves with sampling, weights, aggregation and the item rule.
@@ -207,7 +206,6 @@ def index_robustness(
     n_draws, seed : override the settings' ``robusthed_traek`` and ``seed``.
     sources : which of :data:`SOURCES` vary in the joint draws (the others stay at the
         published choice); all four by default.
-    workers : threads of the bootstrap (default: CPUs, at most 4).
     municipality_scores : pandas.DataFrame, optional
         The run's ``kommunescorer`` (of ``respondent_scores``), to avoid computing it again.
 
@@ -224,7 +222,7 @@ def index_robustness(
         else:
             scores[share] = score.respondent_scores(responses, replace(s, min_share_answered=share))
     return index_robustness_from_scores(
-        scores, published, s, n_draws, seed, sources, workers, municipality_scores
+        scores, published, s, n_draws, seed, sources, municipality_scores
     )
 
 
@@ -235,7 +233,6 @@ def index_robustness_from_scores(
     n_draws: int | None = None,
     seed: int | None = None,
     sources: Collection[str] = SOURCES,
-    workers: int | None = None,
     municipality_scores: pd.DataFrame | None = None,
 ) -> RobustnessResult:
     """:func:`index_robustness` from respondent scores already computed under each rule variant.
@@ -324,7 +321,6 @@ def index_robustness_from_scores(
             rs_settings,
             (base_seed, int(wave)),
             set(sources),
-            workers,
         )
         all_draws[int(wave)] = draws
         rank_parts.append(_rank_table(int(wave), draws))
@@ -352,14 +348,13 @@ def _wave_draws(
     rs_settings: RobustnessSettings,
     seed: tuple[int, int],
     sources: set[str],
-    workers: int | None,
 ) -> WaveDraws:
     """The joint, sampling-only and Sobol draws of one wave (see
     :func:`index_robustness_from_scores`)."""
     n_draws = rs_settings.n_draws
     n_rules = len(shares)
     seeds = [(*seed, int(code)) for code in codes]
-    full, boot = bootstrap_theme_means(values, group, n_draws, seeds, workers)
+    full, boot = resampled_theme_means(values, group, n_draws, seeds)
     published_rank = descending_ranks(published_index)
     positive = weights > 0
     centre = weights / weights.sum()
