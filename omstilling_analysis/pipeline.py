@@ -15,16 +15,18 @@ import platform
 import shutil
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from omstilling_analysis import clean, load, reference
 from omstilling_analysis.demo.folder import is_demo_folder
+from omstilling_analysis.memo import Memo, code_fingerprint
 from omstilling_analysis.publish import PublishedTables, publish, wave_key
 from omstilling_analysis.settings import Settings
 
@@ -111,6 +113,10 @@ class RunResult:
         :class:`~omstilling_analysis.effects.EffectsResult` (``None`` when not computed).
     notes:
         Danish remarks of the run (e.g. why the effects were not computed).
+    reused:
+        The per-wave analyses taken from an earlier run's memo (:mod:`omstilling_analysis.memo`),
+        e.g. ``rang-2022``; ``manifest.json`` lists them (the workbooks do not: a run with and
+        without the memo writes the same bytes).
     """
 
     tables: Mapping[str, pd.DataFrame]
@@ -121,6 +127,7 @@ class RunResult:
     clusters: Any = None
     effects: Any = None
     notes: tuple[str, ...] = ()
+    reused: tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -341,8 +348,17 @@ def describe_run(
     }
 
 
-def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = None) -> RunResult:
-    """Every table of the run from the cleaned raw data, published (nothing is written here)."""
+def analyse(
+    raw: RawData,
+    settings: Settings,
+    progress: ProgressLog | None = None,
+    memo: Memo | None = None,
+) -> RunResult:
+    """Every table of the run from the cleaned raw data, published (nothing is written here).
+
+    ``memo`` keeps the per-wave analyses for the next run and reuses those of an earlier run
+    whose inputs are unchanged (:mod:`omstilling_analysis.memo`); the tables are the same
+    either way."""
     from omstilling_analysis.privacy import hash_key, safe_cell_value
     from omstilling_analysis.verify import key_fingerprint
 
@@ -362,9 +378,16 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
         "udeladte.csv": left_out,
         "datakvalitet.csv": quality,
     }
-    tables.update(score_tables(raw, responses, settings, progress))
+    answers = wave_slices(responses)
+    tables.update(score_tables(raw, responses, settings, progress, memo, answers))
+    scores = wave_slices(tables["respondentscorer.parquet"])
     cluster_result, cluster_tables_ = cluster_tables(
-        tables["kommunescorer.parquet"], tables["respondentscorer.parquet"], settings, progress
+        tables["kommunescorer.parquet"],
+        tables["respondentscorer.parquet"],
+        settings,
+        progress,
+        memo,
+        scores,
     )
     tables.update(cluster_tables_)
     effects_result, effect_tables_, notes = effect_tables(
@@ -372,7 +395,9 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
     )
     tables.update(effect_tables_)
     published = publish(tables, settings)
-    robust = robustness_tables(responses, tables, published, settings, progress)
+    robust = robustness_tables(
+        responses, tables, published, settings, progress, memo, answers, scores
+    )
     tables.update(robust)
     published = dataclasses.replace(
         published,
@@ -402,22 +427,61 @@ def robustness_tables(
     published: PublishedTables,
     settings: Settings,
     progress: ProgressLog,
+    memo: Memo | None = None,
+    answers: Mapping[int, pd.DataFrame] | None = None,
+    scores: Mapping[int, pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """How far each published rank moves with how the index is built (issue 16): the joint
-    rank intervals and the Sobol indices, over the published municipalities only."""
+    rank intervals and the Sobol indices, over the published municipalities only; per wave
+    (each wave draws from its own seeds), from ``memo`` where a wave is unchanged."""
     from omstilling_analysis import robustness
 
     if settings.robustness_draws == 0 or published.shown_any() is False:
         return {}
-    result = robustness.index_robustness(
-        responses,
-        published=published.scores,
-        settings=settings,
-        respondent_scores=tables["respondentscorer.parquet"],
-        municipality_scores=tables["kommunescorer.parquet"],
-    )
+    memo = memo or Memo(None, b"", "")
+    answers = answers if answers is not None else wave_slices(responses)
+    if scores is None:
+        scores = wave_slices(tables["respondentscorer.parquet"])
+    municipal = wave_slices(tables["kommunescorer.parquet"])
+    shown = published.scores
+    ranks, sensitivity = [], []
+    for wave in answers:
+        keys = shown[shown["boelge"] == wave].reset_index(drop=True)
+
+        def compute(wave: int = wave, keys: pd.DataFrame = keys):
+            result = robustness.index_robustness(
+                answers[wave],
+                published=keys,
+                settings=settings,
+                respondent_scores=scores[wave],
+                municipality_scores=municipal[wave],
+            )
+            return result.ranks, result.sensitivity
+
+        wave_ranks, wave_sensitivity = memo.get(
+            f"indeksrobusthed-{wave}",
+            (
+                settings.to_dict(),
+                memo_key(memo, answers[wave]),
+                memo_key(memo, scores[wave]),
+                municipal[wave],
+                keys,
+            ),
+            compute,
+        )
+        ranks.append(wave_ranks)
+        sensitivity.append(wave_sensitivity)
     progress.say(f"indeksets robusthed: {settings.robustness_draws} samtidige træk pr. bølge")
-    return {"indeksrobusthed.csv": result.ranks, "indeksfoelsomhed.csv": result.sensitivity}
+    return {
+        "indeksrobusthed.csv": _stacked(ranks),
+        "indeksfoelsomhed.csv": _stacked(sensitivity),
+    }
+
+
+def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The waves' tables one after the other (an empty wave adds no rows)."""
+    kept = [part for part in parts if len(part)] or parts[:1]
+    return pd.concat(kept, ignore_index=True)
 
 
 def _robustness_sentences(sensitivity: pd.DataFrame | None) -> dict[int, str]:
@@ -444,27 +508,99 @@ def check_schemas(tables: Mapping[str, pd.DataFrame], published: PublishedTables
     schemas.validate_frame(schemas.PublishedMunicipalityScores, published.scores)
 
 
+def wave_slices(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
+    """``frame``'s rows per wave (in row order, index reset), by ascending wave."""
+    waves = frame["boelge"].to_numpy()
+    return {
+        int(wave): frame.iloc[np.flatnonzero(waves == wave)].reset_index(drop=True)
+        for wave in sorted(pd.unique(waves))
+    }
+
+
+def memo_key(memo: Memo, frame: pd.DataFrame | None) -> str | None:
+    """What a memo key holds of a respondent-level frame: the fingerprint of everything but
+    ``respondent_key`` (no result depends on the pseudonym's value, and hashing text is the
+    slow part), once per frame."""
+    return None if frame is None else memo.part(frame, without=("respondent_key",))
+
+
+def per_wave(
+    memo: Memo,
+    name: str,
+    inputs: Mapping[int, tuple],
+    compute: Callable[..., pd.DataFrame],
+    settings: Settings,
+) -> pd.DataFrame:
+    """``compute(*inputs[wave])`` for every wave, stacked in wave order; each wave's result from
+    ``memo`` when its inputs and the settings are unchanged. For analyses whose result for a
+    wave depends on that wave's rows only (rank intervals, reliability, item statistics)."""
+    parts = [
+        memo.get(
+            f"{name}-{wave}",
+            (settings.to_dict(), *(memo_key(memo, a) for a in args)),
+            lambda a=args: compute(*a),
+        )
+        for wave, args in inputs.items()
+    ]
+    return _stacked(parts)
+
+
 def score_tables(
-    raw: RawData, responses: pd.DataFrame, settings: Settings, progress: ProgressLog
+    raw: RawData,
+    responses: pd.DataFrame,
+    settings: Settings,
+    progress: ProgressLog,
+    memo: Memo | None = None,
+    answers: Mapping[int, pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Theme scores, index and levels, benchmarks, ranks, change and reliability."""
+    """Theme scores, index and levels, benchmarks, ranks, change and reliability; the per-wave
+    analyses from ``memo`` where a wave is unchanged since the run that kept them.
+    ``answers``: ``responses`` by wave (:func:`wave_slices`), if already made."""
     from omstilling_analysis import change, reliability, score
 
+    memo = memo or Memo(None, b"", "")
     respondent = score.respondent_scores(responses, settings)
     municipal = score.municipality_scores(respondent, settings)
     progress.say(f"scorer for {len(municipal)} kommuner × bølger")
+    dont_know = clean.dont_know_mask(raw.sources, responses)
+    answers = answers if answers is not None else wave_slices(responses)
+    scores = wave_slices(respondent)
+    dont_knows = {
+        wave: dont_know.iloc[np.flatnonzero(responses["boelge"].to_numpy() == wave)].reset_index(
+            drop=True
+        )
+        for wave in answers
+    }
+
+    def rank(rs: pd.DataFrame) -> pd.DataFrame:
+        return score.rank_intervals(rs, settings)
+
+    def reliable(rows: pd.DataFrame, rs: pd.DataFrame) -> pd.DataFrame:
+        return reliability.reliability_table(rows, settings, respondent_scores=rs)
+
+    def items(rows: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+        return reliability.item_statistics(rows, settings, dont_know=flags)
+
     tables = {
         "respondentscorer.parquet": respondent,
         "kommunescorer.parquet": municipal,
         "benchmark.csv": score.benchmarks(municipal, settings),
-        "rang.csv": score.rank_intervals(respondent, settings),
-        "udvikling.csv": change.changes(municipal, settings, responses),
-        "reliabilitet.csv": reliability.reliability_table(
-            responses, settings, respondent_scores=respondent
+        "rang.csv": per_wave(memo, "rang", {w: (scores[w],) for w in scores}, rank, settings),
+        "udvikling.csv": memo.get(
+            "udvikling",
+            (settings.to_dict(), municipal, *(memo_key(memo, a) for a in answers.values())),
+            lambda: change.changes(municipal, settings, responses),
         ),
-        "itemstatistik.csv": reliability.item_statistics(
-            responses, settings, dont_know=clean.dont_know_mask(raw.sources, responses)
+        "reliabilitet.csv": per_wave(
+            memo, "reliabilitet", {w: (answers[w], scores[w]) for w in answers}, reliable, settings
         ),
+        "itemstatistik.csv": per_wave(
+            memo,
+            "itemstatistik",
+            {w: (answers[w], dont_knows[w]) for w in answers},
+            items,
+            settings,
+        ),  # fmt: skip
     }
     progress.say("rangintervaller, udvikling og reliabilitet beregnet")
     return tables
@@ -475,11 +611,28 @@ def cluster_tables(
     respondent_scores: pd.DataFrame,
     settings: Settings,
     progress: ProgressLog,
+    memo: Memo | None = None,
+    scores: Mapping[int, pd.DataFrame] | None = None,
 ) -> tuple[Any, dict[str, pd.DataFrame]]:
-    """Types of municipality per wave, their profiles and the choice of k."""
+    """Types of municipality per wave, their profiles and the choice of k; each wave's fit
+    from ``memo`` where the wave's scores and respondents are unchanged."""
     from omstilling_analysis import clusters
 
-    result = clusters.cluster_municipalities(municipality_scores, respondent_scores, settings)
+    memo = memo or Memo(None, b"", "")
+    if scores is None:
+        scores = wave_slices(respondent_scores) if len(respondent_scores) else {}
+
+    def fit_wave(raw, eligible_codes, respondents, wave, wave_settings):
+        wave_rows = scores.get(wave)
+        return memo.get(
+            f"klynger-{wave}",
+            (wave_settings.to_dict(), raw, eligible_codes, memo_key(memo, wave_rows)),
+            lambda: clusters.fit_wave(raw, eligible_codes, wave_rows, wave, wave_settings),
+        )
+
+    result = clusters.cluster_municipalities(
+        municipality_scores, respondent_scores, settings, fit_wave=fit_wave
+    )
     for row in result.chosen.itertuples(index=False):
         progress.say(f"bølge {row.boelge}: {row.k} klynger ({row.metode})")
     return result, {
@@ -555,6 +708,7 @@ def final_manifest(result: RunResult, folder: str | Path) -> dict:
         "koert": pd.Timestamp.now(tz="Europe/Copenhagen").isoformat(timespec="seconds"),
         "kommando": " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)),
         "raadata": str(Path(result.raw.raw_dir).resolve()),
+        "analyser_genbrugt": list(result.reused),
         "output_sha256": outputs,
     }
 
@@ -593,8 +747,12 @@ def run(
     out_dir: str | Path | None = "data/processed",
     settings: Settings | None = None,
     progress: bool | ProgressLog = False,
+    memo_dir: str | Path | None = None,
 ) -> RunResult:
     """The whole pipeline.
+
+    ``memo_dir``: where the per-wave analyses are kept for the next run
+    (:mod:`omstilling_analysis.memo`); ``None`` keeps nothing.
 
     Before anything is read: the raw folder must exist, ``out_dir`` must be able to take the
     results (:func:`outputs.check_folders`) and the key for ``respondent_key`` must be usable
@@ -613,7 +771,12 @@ def run(
         raise RawDataErrors(raw.errors)
     if not raw.sources:
         raise RawDataErrors([load.RawDataError(raw_dir, "ingen besvarelser fundet i mappen")])
-    result = analyse(raw, settings, log)
+    key, _ = privacy.hash_key()
+    memo = Memo(memo_dir, key, json.dumps([code_fingerprint(), _versions()], sort_keys=True))
+    result = dataclasses.replace(analyse(raw, settings, log, memo), reused=tuple(memo.reused))
+    memo.prune()
+    if memo.reused:
+        log.say(f"genbrugt fra sidste kørsel: {len(memo.reused)} analyser af uændrede bølger")
     if out_dir is not None:
         write_outputs(result, out_dir, log)
     return result

@@ -418,12 +418,11 @@ def published_roles(
     keys = ["respondent_key", "boelge"]
     left = respondent_scores[[*keys, *themes]]
     right = responses[[*keys, "rolle"]]
-    if (
-        len(left) == len(right)
-        and (left["respondent_key"].to_numpy() == right["respondent_key"].to_numpy()).all()
-        and right["respondent_key"].is_unique
+    if len(left) == len(right) and bool(
+        (left["respondent_key"].array == right["respondent_key"].array).all()
     ):
-        # The run's two tables share their rows in the same order: the merge is positional.
+        # The run's two tables share their rows in the same order: the merge is positional
+        # (compared as arrays: on pyarrow strings an elementwise comparison, not Python objects).
         merged = left.reset_index(drop=True).assign(rolle=right["rolle"].to_numpy())
     else:
         merged = left.merge(right.drop_duplicates(keys), on=keys, how="left")

@@ -42,15 +42,17 @@ from omstilling_analysis.clusters.typology import (
     ASSIGNMENT_COLUMNS,
     CHOSEN_COLUMNS,
     ClusterResult,
+    WaveFit,
     cluster_municipalities,
+    fit_wave,
     profile_columns,
 )
 
 __all__ = [
     "ASSIGNMENT_COLUMNS", "BIC_MARGIN", "CHOSEN_COLUMNS", "DEFAULT_K_RANGE", "GMM_REG", "JACCARD_DISSOLVED",
     "JACCARD_HIGHLY_STABLE", "JACCARD_STABLE", "JACCARD_VALID", "METHODS", "METHOD_NAMES",
-    "NO_TYPES_NAME", "N_INIT", "N_REFERENCE", "THEME_WORDS", "ClusterResult", "Stability",
+    "NO_TYPES_NAME", "N_INIT", "N_REFERENCE", "THEME_WORDS", "ClusterResult", "Stability", "WaveFit",
     "align_clusters", "bootstrap_stability", "choose_solution", "cluster_municipalities",
-    "gap_rule", "name_clusters", "profile_columns", "reference_sets", "select_k",
+    "fit_wave", "gap_rule", "name_clusters", "profile_columns", "reference_sets", "select_k",
     "stability_reading",
 ]  # fmt: skip

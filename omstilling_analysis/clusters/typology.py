@@ -29,6 +29,7 @@ Certainty (``sikkerhed``)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +51,7 @@ from omstilling_analysis.settings import Settings
 
 __all__ = [
     "ASSIGNMENT_COLUMNS", "CHOSEN_COLUMNS", "NO_STABILITY_ONE_GROUP", "ClusterResult",
-    "cluster_municipalities", "profile_columns",
+    "WaveFit", "cluster_municipalities", "fit_wave", "profile_columns",
 ]  # fmt: skip
 
 ASSIGNMENT_COLUMNS = ["boelge", "kommunekode", "klynge", "klyngenavn", "sikkerhed", "aarsag"]
@@ -141,10 +142,75 @@ def _no_stability(k: int, n: int) -> Stability:
     return Stability(nothing, nothing, nothing, np.nan, np.full(n, np.nan), 0)
 
 
+@dataclass(frozen=True)
+class WaveFit:
+    """The costly part of one wave's clustering: the choice of k and method, the partition,
+    the agreement with the other methods and the two bootstrap layers. It depends on the
+    wave's scores, respondents and the settings only (not on the other waves), so a run may
+    keep it for the next (:func:`cluster_municipalities`' ``fit_wave``)."""
+
+    table: pd.DataFrame
+    choice: dict
+    labels: np.ndarray
+    agreement: dict
+    stability: Stability | None
+    layered: Stability | None
+
+
+def fit_wave(
+    raw: np.ndarray,
+    eligible_codes: np.ndarray,
+    respondent_scores: pd.DataFrame | None,
+    wave: int,
+    settings: Settings,
+) -> WaveFit:
+    """Choose k and the method for one wave's eligible municipalities (``raw``: their six
+    theme scores, in the order of ``eligible_codes``), fit the partition and bootstrap it."""
+    centre, scale = raw.mean(axis=0), raw.std(axis=0, ddof=1)
+    scale = np.where(scale > 0, scale, 1.0)
+    Z = (raw - centre) / scale
+    seed = _wave_seed(settings.seed, int(wave))
+    table = select_k(Z, seed=seed, settings=settings)
+    choice = dict(choose_solution(table, settings))
+    method, k = str(choice["metode"]), int(choice["k"])
+    labels = fit(method, Z, None, k, rng_for(seed, METHOD_KEY[method], k))[0]
+    _, labels = np.unique(labels, return_inverse=True)
+    if labels.max() == 0:
+        return WaveFit(table, choice, labels, {f"ari_{o}": np.nan for o in METHODS}, None, None)
+    agreement = {
+        f"ari_{other}": float(
+            adjusted_rand_score(
+                labels, fit(other, Z, None, k, rng_for(seed, METHOD_KEY[other], k))[0]
+            )
+        )
+        for other in METHODS
+    }
+    stability = bootstrap_stability(
+        raw, labels, method, centre=centre, scale=scale, settings=settings, seed=seed
+    )
+    grouped = group_respondents(eligible_codes, respondent_scores, int(wave))
+    layered = (
+        None
+        if grouped is None
+        else bootstrap_stability(
+            raw,
+            labels,
+            method,
+            centre=centre,
+            scale=scale,
+            respondents=grouped,
+            settings=settings,
+            seed=seed + 1,
+        )
+    )
+    return WaveFit(table, choice, labels, agreement, stability, layered)
+
+
 def cluster_municipalities(
     municipality_scores: pd.DataFrame,
     respondent_scores: pd.DataFrame | None = None,
     settings: Settings | None = None,
+    fit_wave: Callable[..., WaveFit] = fit_wave,
 ) -> ClusterResult:
     """Cluster the municipalities of every wave into aligned, named, bootstrapped types.
 
@@ -161,6 +227,9 @@ def cluster_municipalities(
         :func:`~omstilling_analysis.clusters.selection.choose_solution`), ``n_bootstrap``
         resamples, ``seed``, ``min_respondents_published``, ``theme_weights`` (only for the
         profile's ``modenhedsindeks``).
+    fit_wave:
+        The costly part of each wave (:func:`fit_wave`, called with the same arguments); the
+        pipeline passes one that keeps its results for the next run.
 
     Returns
     -------
@@ -202,57 +271,28 @@ def cluster_municipalities(
             assignments.append(out)
             continue
         raw = eligible[codes].to_numpy(dtype=float)
-        centre, scale = raw.mean(axis=0), raw.std(axis=0, ddof=1)
-        scale = np.where(scale > 0, scale, 1.0)
-        Z = (raw - centre) / scale
-        seed = _wave_seed(settings.seed, int(wave))
-        table = select_k(Z, seed=seed, settings=settings)
-        choice = choose_solution(table, settings)
+        fitted = fit_wave(
+            raw, eligible["kommunekode"].to_numpy(), respondent_scores, int(wave), settings
+        )
+        table, choice, labels = fitted.table, fitted.choice, fitted.labels
         method, k = str(choice["metode"]), int(choice["k"])
-        labels = fit(method, Z, None, k, rng_for(seed, METHOD_KEY[method], k))[0]
-        used, labels = np.unique(labels, return_inverse=True)
-        k_found = len(used)
+        k_found = int(labels.max()) + 1
+        centre, scale = raw.mean(axis=0), raw.std(axis=0, ddof=1)
+        Z = (raw - centre) / np.where(scale > 0, scale, 1.0)
         centroids = np.stack([raw[labels == c].mean(axis=0) for c in range(k_found)])
         z_means = np.stack([Z[labels == c].mean(axis=0) for c in range(k_found)])
+        agreement = fitted.agreement
         if k_found == 1:
             # No clear types: one group, numbered 1; the types of other waves keep their numbers.
             numbers = np.array([1])
             names = pd.Series({1: NO_TYPES_NAME}, name="klyngenavn")
-            agreement = {f"ari_{other}": np.nan for other in METHODS}
             stability = _no_stability(1, len(raw))
             layered = None
         else:
             numbers = align_clusters(centroids, known)
             known.update({int(number): centroids[c] for c, number in enumerate(numbers)})
             names = name_clusters(pd.DataFrame(z_means, index=numbers, columns=codes))
-            agreement = {
-                f"ari_{other}": float(
-                    adjusted_rand_score(
-                        labels, fit(other, Z, None, k, rng_for(seed, METHOD_KEY[other], k))[0]
-                    )
-                )
-                for other in METHODS
-            }
-            stability = bootstrap_stability(
-                raw, labels, method, centre=centre, scale=scale, settings=settings, seed=seed
-            )
-            grouped = group_respondents(
-                eligible["kommunekode"].to_numpy(), respondent_scores, int(wave)
-            )
-            layered = (
-                None
-                if grouped is None
-                else bootstrap_stability(
-                    raw,
-                    labels,
-                    method,
-                    centre=centre,
-                    scale=scale,
-                    respondents=grouped,
-                    settings=settings,
-                    seed=seed + 1,
-                )
-            )
+            stability, layered = fitted.stability, fitted.layered
 
         position = np.flatnonzero(reasons.isna().to_numpy())
         out.loc[position, "klynge"] = numbers[labels]

@@ -1,0 +1,219 @@
+"""Results of a run's per-wave analyses kept for the next run (``data/interim/analyser/``).
+
+A re-run after one new wave arrived should only do the new wave's work. The cleaned sources are
+cached by :mod:`omstilling_analysis.cache`; this module keeps the results of the expensive
+analyses computed from them (rank intervals, reliability, item statistics, clusters, index
+robustness, the change between waves), each under a key that is the SHA-256 of everything the
+result depends on (:func:`fingerprint`): the package version, the analysis's name, the
+settings, and the exact content of its input frames, column by column, in row order. A result
+is therefore reused only when recomputing it would give the same bytes; any change of data,
+settings or version is a new key. Nothing here changes a result: a run with the memo gives the
+same outputs as a cold run (tested).
+
+The results are pickled, and each file is signed with HMAC-SHA256 under the run's key
+(:func:`omstilling_analysis.privacy.hash_key`), so a file not written by a run with the same key
+(or altered) is never unpickled; it is recomputed and overwritten. What is stored is what the
+analyses return: municipality-level tables and respondent-level arrays keyed by
+``respondent_key`` only, never names, e-mails or free text. Files are written atomically
+(a temporary file renamed), and the files a run did not use are removed at its end
+(:meth:`Memo.prune`), so the folder holds one run's results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["FOLDER", "Memo", "code_fingerprint", "fingerprint"]
+
+#: The memo's folder inside the interim folder.
+FOLDER = "analyser"
+_SUFFIX = ".pkl"
+_SIGNATURE = 32  # bytes of HMAC-SHA256 before the pickle
+
+T = TypeVar("T")
+
+
+def _update(digest, part: Any) -> None:
+    """Feed one part into ``digest``: its kind, shape and exact content."""
+    if isinstance(part, pd.DataFrame):
+        digest.update(b"frame" + str(part.shape).encode())
+        for name in part.columns:
+            digest.update(repr(name).encode())
+            _update(digest, part[name])
+    elif isinstance(part, pd.Series):
+        digest.update(b"series" + str(part.dtype).encode())
+        if part.dtype.kind in "biufcmM" and isinstance(part.dtype, np.dtype):
+            digest.update(np.ascontiguousarray(part.to_numpy()).tobytes())
+        elif hasattr(part.array, "__arrow_array__") and part.dtype.kind in "OUS":
+            # Text held by pyarrow: its offsets and bytes as they are (hashing row by row is
+            # the slow part of a key otherwise).
+            digest.update(part.isna().to_numpy().tobytes())
+            for chunk in _chunks(pa.array(part.array)):
+                kind = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+                _, offset_buffer, data = chunk.buffers()
+                offsets = np.frombuffer(offset_buffer, dtype=kind)
+                offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+                digest.update((offsets - offsets[0]).astype(np.int64).tobytes())
+                if data is not None:
+                    digest.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
+        else:
+            # Nullable, categorical and object columns: pandas' own stable row hashes.
+            hashed = pd.util.hash_pandas_object(part, index=False, categorize=False)
+            digest.update(hashed.to_numpy().tobytes())
+            digest.update(part.isna().to_numpy().tobytes())
+    elif isinstance(part, np.ndarray):
+        digest.update(b"array" + str(part.dtype).encode() + str(part.shape).encode())
+        if part.dtype == object:
+            digest.update(json.dumps(part.tolist(), default=str).encode())
+        else:
+            digest.update(np.ascontiguousarray(part).tobytes())
+    elif isinstance(part, (tuple, list)):
+        digest.update(b"seq" + str(len(part)).encode())
+        for item in part:
+            _update(digest, item)
+    else:
+        digest.update(b"value" + json.dumps(part, sort_keys=True, default=str).encode())
+
+
+def _chunks(array) -> list:
+    """The chunks of a pyarrow (chunked) text array, as string or large string arrays."""
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    plain = (pa.types.is_string, pa.types.is_large_string)
+    return [c if any(is_(c.type) for is_ in plain) else c.cast(pa.large_string()) for c in chunks]
+
+
+def fingerprint(*parts: Any) -> str:
+    """SHA-256 (hex) of ``parts``: frames and series column by column with their dtypes and
+    values in row order, arrays by their bytes, anything else by its JSON form.
+
+    >>> a = pd.DataFrame({"x": [1.0, 2.0]})
+    >>> fingerprint(a) == fingerprint(a.copy()), fingerprint(a) == fingerprint(a[::-1])
+    (True, False)
+    >>> fingerprint("rang", {"seed": 1}) == fingerprint("rang", {"seed": 2})
+    False
+    """
+    digest = hashlib.sha256()
+    for part in parts:
+        _update(digest, part)
+    return digest.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """SHA-256 of the package's own source files: a result is reused only by the code that
+    computed it (the version number alone does not change with every edit)."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class Memo:
+    """Signed, content-keyed results in ``folder`` (``None``: nothing is kept or reused).
+
+    Parameters
+    ----------
+    folder : path or None
+        Where the results are kept (created when first written).
+    secret : bytes
+        The key the files are signed with (the run's ``respondent_key`` key).
+    version : str
+        Part of every key: a result of other code or other libraries is never reused (the
+        pipeline passes the package's :func:`code_fingerprint` and the libraries' versions).
+
+    Attributes
+    ----------
+    reused, computed : list of str
+        The names of the results this run took from the folder and computed.
+    """
+
+    def __init__(self, folder: str | Path | None, secret: bytes, version: str):
+        self.folder = None if folder is None else Path(folder)
+        self._secret = secret
+        self._version = version
+        self._used: set[str] = set()
+        # Fingerprints of frames already hashed in this run, by identity (the frame is held,
+        # so its id is not reused): several results share an input.
+        self._known: dict[tuple[int, tuple[str, ...]], tuple[Any, str]] = {}
+        self.reused: list[str] = []
+        self.computed: list[str] = []
+
+    def part(self, value: Any, without: tuple[str, ...] = ()) -> str:
+        """``fingerprint(value)`` (a frame ``without`` those columns), computed once per object
+        in this run: a key part several results share."""
+        if self.folder is None:
+            return ""
+        known = self._known.get((id(value), without))
+        if known is None or known[0] is not value:
+            content = value.drop(columns=list(without), errors="ignore") if without else value
+            known = (value, fingerprint(content))
+            self._known[(id(value), without)] = known
+        return known[1]
+
+    def get(self, name: str, parts: tuple, compute: Callable[[], T]) -> T:
+        """The result of ``compute()``, from the folder when ``name`` with the same ``parts``
+        (and version) was computed before."""
+        if self.folder is None:
+            return compute()
+        key = fingerprint(self._version, name, *parts)
+        path = self.folder / f"{name}-{key[:40]}{_SUFFIX}"
+        self._used.add(path.name)
+        value = self._read(path)
+        if value is not None:
+            self.reused.append(name)
+            return value[0]
+        result = compute()
+        self.computed.append(name)
+        self._write(path, result)
+        return result
+
+    def _read(self, path: Path) -> tuple[Any] | None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        signature, payload = data[:_SIGNATURE], data[_SIGNATURE:]
+        expected = hmac.digest(self._secret, payload, "sha256")
+        if not hmac.compare_digest(signature, expected):
+            return None
+        try:
+            return (pickle.loads(payload),)
+        except Exception:
+            return None
+
+    def _write(self, path: Path, value: Any) -> None:
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        data = hmac.digest(self._secret, payload, "sha256") + payload
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".skrives-")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temporary, path)
+        except OSError:
+            # A folder that cannot be written only costs the next run the work.
+            return
+
+    def prune(self) -> None:
+        """Remove the results (and half-written files) this run did not use."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            stale = path.name.startswith(".skrives-") or (
+                path.suffix == _SUFFIX and path.name not in self._used
+            )
+            if stale and path.is_file():
+                path.unlink(missing_ok=True)
