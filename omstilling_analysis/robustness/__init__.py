@@ -5,7 +5,7 @@ Handbook on composite indicators (2008, step 7) and COINr, four inputs of the in
 as uncertain and drawn jointly (:data:`SOURCES`):
 
 - ``stikprøve``: which respondents answered: respondents resampled with replacement within
-  their municipality (the exact nonparametric bootstrap, multinomial resample counts);
+  their municipality (the nonparametric bootstrap; see "Cost" below for large municipalities);
 - ``vægte``: the theme weights, drawn from a Dirichlet distribution centred on the settings'
   weights ``w`` with concentration ``kappa``: ``Dir(kappa * w / sum(w))`` (mean ``w / sum(w)``,
   ``Var(w_t) = wbar_t (1 - wbar_t) / (kappa + 1)``);
@@ -22,17 +22,16 @@ bottom 10) and ``indeksfoelsomhed.csv`` (:attr:`RobustnessResult.sensitivity`: S
 and total indices of the mean absolute rank shift per source, with bootstrap intervals), and one
 Danish sentence per wave for the Metode sheet (:meth:`RobustnessResult.sentence`).
 
-Cost: the bootstrap works on per-respondent theme scores grouped by municipality: each resample
-is a vector of multinomial counts (``numpy.bincount`` of uniform draws) and every theme sum and
-theme count of every rule variant follows from one matrix product ``counts @ design`` per
-chunk of resamples. The resampled theme means (rules × resamples × municipalities × themes) are
-the sufficient statistics of everything else: any choice of weights, aggregation and rule on a
-resample costs six multiplications per municipality. Municipalities are spread over threads,
-each with its own random stream, so the result does not depend on the number of threads.
-``benchmarks/bench_robustness.py`` measures 1,000 draws on a national wave (500,000
-respondents): 7.6 s on the shared 2-core machine (load about 1.3), of which the bootstrap about
-4.7 s when the cores are free: random integers (~5 ns), ``bincount`` (~2.5 ns, holds the GIL),
-the product (~2.5 ns) per resampled respondent. The issue's 5 s target is not yet met.
+Cost: the resampling (:mod:`omstilling_analysis.resampling`) gives every municipality's
+resampled theme means under both rule variants (rules × resamples × municipalities × themes):
+exactly by multinomial counts for municipalities of up to
+:data:`~omstilling_analysis.resampling.EXACT_MAX_RESPONDENTS` respondents, above that from the
+normal approximation with the bootstrap's own (linearised) covariance, computed in one pass
+over the respondents. Those means are the sufficient statistics of everything else: any choice
+of weights, aggregation and rule on a resample costs six multiplications per municipality, so
+the cost hardly grows with the number of respondents. ``benchmarks/bench_robustness.py``
+(``make bench``) measures 1,000 draws on a national wave of 500,000 respondents: 2.3 s on the
+2-core machine while other work loaded it (load average about 6; target 5 s).
 """
 
 from omstilling_analysis.robustness.analysis import (
