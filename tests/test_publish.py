@@ -272,3 +272,43 @@ def test_demo_data_are_marked_as_demo_and_real_data_are_not(run, examples_dir, t
     for path in (tmp_path / "out" / "til_videncenter").glob("*.xlsx"):
         for sheet in openpyxl.load_workbook(path).worksheets:
             assert not str(sheet["A1"].value or "").startswith("DEMODATA")
+
+
+def test_changes_with_every_p_known_and_a_hidden_wave():
+    # Every change has a p (all municipality-waves have >= 2 respondents), so the detail's
+    # sikker_aendring has no missing value; one municipality's 2024 rests on 2 respondents
+    # and is hidden. Its published change must be NA, the others the detail's verdict
+    # (a national three-wave run once failed setting that NA into a plain bool column).
+    from omstilling_analysis import change, score
+
+    rng = np.random.default_rng(4)
+    items = reference.all_items()
+    rows = []
+    for wave, code, n in [(2022, 101, 6), (2024, 101, 6), (2022, 147, 6), (2024, 147, 2)]:
+        for _ in range(n):
+            answers = {i: float(rng.integers(1, 6)) for i in reference.items_of_wave(wave)}
+            rows.append({"boelge": wave, "kommunekode": code} | answers)
+    responses = pd.DataFrame(
+        [
+            {"respondent_key": f"r{k}", "rolle": "Leder", "kilde": "t.xlsx", "kilde_raekke": k + 2}
+            | {i: np.nan for i in items}
+            | row
+            | {"antal_ved_ikke": 0}
+            for k, row in enumerate(rows)
+        ]
+    )
+    rs = score.respondent_scores(responses)
+    ms = score.municipality_scores(rs)
+    detail = change.changes(ms, responses=responses)
+    assert detail["sikker_aendring"].notna().all()
+    shown = publish.published_changes(publish.published_scores(ms), detail)
+    hidden = shown[shown["kommunekode"] == 147]
+    assert hidden["skjult"].all() and hidden["sikker_aendring"].isna().all()
+    assert hidden["aendring"].isna().all()
+    kept = shown[shown["kommunekode"] == 101].set_index("maal")
+    expected = detail[detail["kommunekode"] == 101].set_index("maal")
+    assert (
+        kept["sikker_aendring"].astype(bool).tolist()
+        == expected.loc[kept.index, "sikker_aendring"].astype(bool).tolist()
+    )
+    assert str(shown["sikker_aendring"].dtype) == "boolean"
