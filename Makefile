@@ -71,7 +71,6 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_benchmarks.py; status=$$?; \
 	$(BIN)/python benchmarks/bench_robustness.py || status=1; \
 	$(BIN)/python benchmarks/bench_maps.py || status=1; \
-	$(BIN)/python benchmarks/bench_feedback.py || status=1; \
 	exit $$status
 
 synth: $(STAMP)
