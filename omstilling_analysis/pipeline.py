@@ -572,8 +572,10 @@ def score_tables(
         for wave in answers
     }
 
-    def rank(rs: pd.DataFrame) -> pd.DataFrame:
-        return score.rank_intervals(rs, settings)
+    municipal_by_wave = wave_slices(municipal)
+
+    def rank(rs: pd.DataFrame, ms: pd.DataFrame) -> pd.DataFrame:
+        return score.rank_intervals(rs, settings, municipality_scores=ms)
 
     def reliable(rows: pd.DataFrame, rs: pd.DataFrame) -> pd.DataFrame:
         return reliability.reliability_table(rows, settings, respondent_scores=rs)
@@ -585,7 +587,9 @@ def score_tables(
         "respondentscorer.parquet": respondent,
         "kommunescorer.parquet": municipal,
         "benchmark.csv": score.benchmarks(municipal, settings),
-        "rang.csv": per_wave(memo, "rang", {w: (scores[w],) for w in scores}, rank, settings),
+        "rang.csv": per_wave(
+            memo, "rang", {w: (scores[w], municipal_by_wave[w]) for w in scores}, rank, settings
+        ),
         "udvikling.csv": memo.get(
             "udvikling",
             (settings.to_dict(), municipal, *(memo_key(memo, a) for a in answers.values())),

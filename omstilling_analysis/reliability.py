@@ -477,10 +477,22 @@ def one_way_anova(scores: np.ndarray, groups: np.ndarray) -> dict[str, float]:
     Returns ``msb, msw, n, j`` (observations, groups) and ``k``, the group-size-adjusted mean
     group size ``(N - Σ n_j² / N) / (J - 1)`` of R's ``multilevel::ICC1``.
     """
+    codes, _ = pd.factorize(np.asarray(groups))
+    return _anova_of_codes(np.asarray(scores, float), codes)
+
+
+def _anova_of_codes(scores: np.ndarray, codes: np.ndarray) -> dict[str, float]:
+    """:func:`one_way_anova` with the groups as integer codes ``0 .. J-1`` (factorised once
+    per wave by the caller, not once per theme)."""
     keep = ~np.isnan(scores)
-    scores, groups = np.asarray(scores, float)[keep], np.asarray(groups)[keep]
-    labels, index, sizes = np.unique(groups, return_inverse=True, return_counts=True)
-    n, j = len(scores), len(labels)
+    scores, codes = scores[keep], codes[keep]
+    sizes = np.bincount(codes)
+    index = codes
+    if (sizes == 0).any():  # groups with no score on this theme are not groups here
+        used = sizes > 0
+        index = (np.cumsum(used) - 1)[codes]
+        sizes = sizes[used]
+    n, j = len(scores), len(sizes)
     if j < 2 or n <= j:
         return {"msb": np.nan, "msw": np.nan, "n": n, "j": j, "k": np.nan}
     means = np.bincount(index, weights=scores) / sizes
@@ -489,6 +501,14 @@ def one_way_anova(scores: np.ndarray, groups: np.ndarray) -> dict[str, float]:
     ssw = float(((scores - means[index]) ** 2).sum())
     k = (n - (sizes**2).sum() / n) / (j - 1)
     return {"msb": ssb / (j - 1), "msw": ssw / (n - j), "n": n, "j": j, "k": float(k)}
+
+
+def _icc_from_anova(a: dict[str, float]) -> tuple[float, float]:
+    """(ICC(1), ICC(2)) from the mean squares (:func:`icc1`, :func:`icc2`)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        first = (a["msb"] - a["msw"]) / (a["msb"] + (a["k"] - 1) * a["msw"])
+        second = (a["msb"] - a["msw"]) / a["msb"]
+    return float(first), float(second)
 
 
 def icc1(scores: np.ndarray, groups: np.ndarray) -> float:
@@ -513,9 +533,7 @@ def icc1(scores: np.ndarray, groups: np.ndarray) -> float:
     >>> round(icc1(np.array([1.0, 2, 3, 4, 5, 6]), np.array([1, 1, 1, 2, 2, 2])), 4)
     0.8065
     """
-    a = one_way_anova(scores, groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return float((a["msb"] - a["msw"]) / (a["msb"] + (a["k"] - 1) * a["msw"]))
+    return _icc_from_anova(one_way_anova(scores, groups))[0]
 
 
 def icc2(scores: np.ndarray, groups: np.ndarray) -> float:
@@ -528,9 +546,7 @@ def icc2(scores: np.ndarray, groups: np.ndarray) -> float:
     >>> round(icc2(np.array([1.0, 2, 3, 4, 5, 6]), np.array([1, 1, 1, 2, 2, 2])), 4)
     0.9259
     """
-    a = one_way_anova(scores, groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return float((a["msb"] - a["msw"]) / a["msb"])
+    return _icc_from_anova(one_way_anova(scores, groups))[1]
 
 
 def municipal_mean_reliability(respondent_scores: pd.DataFrame) -> pd.DataFrame:
@@ -538,13 +554,12 @@ def municipal_mean_reliability(respondent_scores: pd.DataFrame) -> pd.DataFrame:
     :func:`icc2`): ``boelge, tema, icc1, icc2``."""
     rows = []
     for wave, part in respondent_scores.groupby("boelge", sort=True):
-        groups = part["kommunekode"].to_numpy()
+        codes, _ = pd.factorize(part["kommunekode"].to_numpy())
         for theme in reference.theme_codes():
-            values = part[theme].to_numpy(dtype=float)
-            rows.append(
-                {"boelge": int(wave), "tema": theme, "icc1": icc1(values, groups),
-                 "icc2": icc2(values, groups)}
-            )  # fmt: skip
+            first, second = _icc_from_anova(
+                _anova_of_codes(part[theme].to_numpy(dtype=float), codes)
+            )
+            rows.append({"boelge": int(wave), "tema": theme, "icc1": first, "icc2": second})
     return pd.DataFrame(rows, columns=["boelge", "tema", *ICC_COLUMNS])
 
 

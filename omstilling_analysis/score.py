@@ -348,6 +348,10 @@ def municipality_scores(
     return out
 
 
+# The name under which functions with a ``municipality_scores`` argument reach the function.
+_municipality_scores = municipality_scores
+
+
 # --------------------------------------------------------------------------- benchmarks
 
 
@@ -478,7 +482,9 @@ def _bootstrap_indices(
 
 
 def rank_intervals(
-    respondent_scores: pd.DataFrame, settings: Settings | None = None
+    respondent_scores: pd.DataFrame,
+    settings: Settings | None = None,
+    municipality_scores: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each municipality's rank on the maturity index per wave, with a bootstrap rank interval.
 
@@ -500,6 +506,9 @@ def rank_intervals(
         Output of :func:`respondent_scores`.
     settings : Settings, optional
         ``n_bootstrap``, ``seed``, ``theme_weights``.
+    municipality_scores : pandas.DataFrame, optional
+        :func:`municipality_scores` of ``respondent_scores`` (the point index), when the caller
+        has it already.
 
     Returns
     -------
@@ -541,7 +550,9 @@ def rank_intervals(
     ]
     if respondent_scores.empty:
         return pd.DataFrame(columns=columns)
-    point = municipality_scores(respondent_scores, s)[["boelge", "kommunekode", INDEX]]
+    if municipality_scores is None:
+        municipality_scores = _municipality_scores(respondent_scores, s)
+    point = municipality_scores[["boelge", "kommunekode", INDEX]]
     parts = []
     for wave, rs in respondent_scores.groupby("boelge", sort=True):
         codes, boot = _bootstrap_indices(rs, weights, int(s.n_bootstrap), [int(s.seed), int(wave)])
