@@ -75,6 +75,13 @@ def write_videncenter(out_dir: str | Path, data: SummaryData) -> list[Path]:
     folder = Path(out_dir) / FOLDER
     figures = folder / "figurer"
     figures.mkdir(parents=True, exist_ok=True)
+    # The tables first: the figures may still be drawing (SummaryData.draw_ahead).
+    tables = [
+        write_danish_csv(table, folder / name)
+        for name, table in videncenter_tables(data.published).items()
+    ]
+    readme = folder / "LÆSMIG.txt"
+    readme.write_text(README_TEXT.format(minimum=data.minimum), encoding="utf-8")
     written = []
     for stem in data.figures:
         png = data.figure(stem)
@@ -84,12 +91,7 @@ def write_videncenter(out_dir: str | Path, data: SummaryData) -> list[Path]:
             written.append(target)
     for wave in data.waves:
         written.append(write_summary(folder / f"opsummering_{wave}.xlsx", data, wave))
-    for name, table in videncenter_tables(data.published).items():
-        written.append(write_danish_csv(table, folder / name))
-    readme = folder / "LÆSMIG.txt"
-    readme.write_text(README_TEXT.format(minimum=data.minimum), encoding="utf-8")
-    written.append(readme)
-    return written
+    return [*written, *tables, readme]
 
 
 def _danish_headers() -> dict[str, str]:
