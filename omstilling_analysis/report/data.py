@@ -148,6 +148,9 @@ class SummaryData:
             if make is None:
                 return None
             drawing = self._drawing.pop(name, None)
+            if drawing is not None and drawing.cancel():
+                # No worker has begun it: this process draws it now rather than wait idle.
+                drawing = None
             try:
                 self._png[name] = drawing.result() if drawing is not None else png_bytes(make())
             except BrokenProcessPool:

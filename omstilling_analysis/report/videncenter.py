@@ -82,6 +82,10 @@ def write_videncenter(out_dir: str | Path, data: SummaryData) -> list[Path]:
     ]
     readme = folder / "LÆSMIG.txt"
     readme.write_text(README_TEXT.format(minimum=data.minimum), encoding="utf-8")
+    # The workbooks before figurer/: they need only a few figures, the rest may still be drawing.
+    summaries = [
+        write_summary(folder / f"opsummering_{wave}.xlsx", data, wave) for wave in data.waves
+    ]
     written = []
     for stem in data.figures:
         png = data.figure(stem)
@@ -89,9 +93,7 @@ def write_videncenter(out_dir: str | Path, data: SummaryData) -> list[Path]:
             target = figures / f"{stem}.png"
             target.write_bytes(png)
             written.append(target)
-    for wave in data.waves:
-        written.append(write_summary(folder / f"opsummering_{wave}.xlsx", data, wave))
-    return [*written, *tables, readme]
+    return [*written, *summaries, *tables, readme]
 
 
 def _danish_headers() -> dict[str, str]:
