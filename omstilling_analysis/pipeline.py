@@ -678,6 +678,9 @@ def write_run_files(result: RunResult, folder: str | Path) -> list[Path]:
 
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
+    data = result.summary_data()
+    # The figures are most of the stage: they are drawn on the other cores meanwhile.
+    data.draw_ahead()
     written = []
     for name, table in result.tables.items():
         path = target / name
@@ -689,7 +692,6 @@ def write_run_files(result: RunResult, folder: str | Path) -> list[Path]:
                 table = table.assign(boelge=wave_key(table))
             table.to_csv(path, index=False, encoding="utf-8")
         written.append(path)
-    data = result.summary_data()
     written += write_videncenter(target, data)
     for wave in data.waves:
         # The contract's place of the summary; the same bytes as in til_videncenter/.

@@ -371,6 +371,47 @@ def test_png_figures(run):
     assert all((folder / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
 
 
+def test_figures_drawn_in_worker_processes_are_the_bytes_drawn_in_process(run):
+    """draw_ahead (the pipeline's way) gives every figure byte for byte as the run fixture's
+    one-by-one drawing wrote it; each future is the figure of its own stem."""
+    from omstilling_analysis.plots import render
+    from omstilling_analysis.plots.style import png_bytes
+
+    if render.workers() == 0:
+        pytest.skip("no fork or a single core: the figures are drawn in process")
+    data = videncenter.summary_data(run["tables"], run["manifest"], run["settings"])
+    futures = render.render_in_background(data.figures)
+    assert list(futures) == list(data.figures) and len(futures) >= render.MIN_FIGURES
+    folder = run["out"] / "figurer"
+    for stem, future in futures.items():
+        assert future.result(timeout=120) == (folder / f"{stem}.png").read_bytes(), stem
+    ahead = videncenter.summary_data(run["tables"], run["manifest"], run["settings"])
+    ahead.draw_ahead()
+    stem = "modenhedsniveauer_2024"
+    assert ahead.figure(stem) == (folder / f"{stem}.png").read_bytes()
+    assert ahead.figure(stem) is ahead.figure(stem)  # drawn once
+    few = dict(list(data.figures.items())[: render.MIN_FIGURES - 1])
+    assert render.render_in_background(few) == {}
+    assert png_bytes(few[stem]()) == (folder / f"{stem}.png").read_bytes()
+
+
+def test_a_figure_failing_in_a_worker_raises_its_error(run):
+    from omstilling_analysis.plots import render
+
+    if render.workers() == 0:
+        pytest.skip("no fork or a single core: the figures are drawn in process")
+    data = videncenter.summary_data(run["tables"], run["manifest"], run["settings"])
+
+    def broken():
+        raise ValueError("tegnefejl")
+
+    makers = dict(data.figures) | {"i_stykker": broken}
+    futures = render.render_in_background(makers)
+    with pytest.raises(ValueError, match="tegnefejl"):
+        futures["i_stykker"].result(timeout=120)
+    assert futures["modenhedsniveauer_2024"].result(timeout=120)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_feedback_workbook_for_one_municipality(run, tmp_path):
     results = tmp_path / "resultater"
     results.mkdir()

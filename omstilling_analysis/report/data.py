@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from functools import cached_property
 from typing import Any
 
@@ -67,6 +69,7 @@ class SummaryData:
         #: The first row of every sheet when the run is on synthetic demo data.
         self.banner = DEMO_BANNER if self.manifest.get("demodata") else None
         self._png: dict[str, bytes] = {}
+        self._drawing: dict[str, Future[bytes]] = {}
         self._made: dict[Any, Any] = {}
 
     def reuse(self, key: Any, make: Callable[[], Any]) -> Any:
@@ -129,13 +132,30 @@ class SummaryData:
     def effect_sentences(self) -> list[str]:
         return self._effect_sentences
 
+    def draw_ahead(self) -> None:
+        """Start drawing every figure in worker processes
+        (:func:`omstilling_analysis.plots.render.render_in_background`); :meth:`figure` then
+        waits for the one asked for. Call it before writing anything else of the run."""
+        from omstilling_analysis.plots.render import render_in_background
+
+        todo = {stem: make for stem, make in self.figures.items() if stem not in self._png}
+        self._drawing = render_in_background(todo)
+
     def figure(self, name: str) -> bytes | None:
         """PNG bytes of the figure ``name`` (drawn once), or ``None`` if the run has none."""
         if name not in self._png:
             make = self.figures.get(name)
             if make is None:
                 return None
-            self._png[name] = png_bytes(make())
+            drawing = self._drawing.pop(name, None)
+            if drawing is not None and drawing.cancel():
+                # No worker has begun it: this process draws it now rather than wait idle.
+                drawing = None
+            try:
+                self._png[name] = drawing.result() if drawing is not None else png_bytes(make())
+            except BrokenProcessPool:
+                # A worker died (e.g. out of memory): the figure is drawn here instead.
+                self._png[name] = png_bytes(make())
         return self._png[name]
 
     # ----------------------------------------------------------------- Kommuner

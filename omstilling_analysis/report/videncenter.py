@@ -75,6 +75,17 @@ def write_videncenter(out_dir: str | Path, data: SummaryData) -> list[Path]:
     folder = Path(out_dir) / FOLDER
     figures = folder / "figurer"
     figures.mkdir(parents=True, exist_ok=True)
+    # The tables first: the figures may still be drawing (SummaryData.draw_ahead).
+    tables = [
+        write_danish_csv(table, folder / name)
+        for name, table in videncenter_tables(data.published).items()
+    ]
+    readme = folder / "LÆSMIG.txt"
+    readme.write_text(README_TEXT.format(minimum=data.minimum), encoding="utf-8")
+    # The workbooks before figurer/: they need only a few figures, the rest may still be drawing.
+    summaries = [
+        write_summary(folder / f"opsummering_{wave}.xlsx", data, wave) for wave in data.waves
+    ]
     written = []
     for stem in data.figures:
         png = data.figure(stem)
@@ -82,14 +93,7 @@ def write_videncenter(out_dir: str | Path, data: SummaryData) -> list[Path]:
             target = figures / f"{stem}.png"
             target.write_bytes(png)
             written.append(target)
-    for wave in data.waves:
-        written.append(write_summary(folder / f"opsummering_{wave}.xlsx", data, wave))
-    for name, table in videncenter_tables(data.published).items():
-        written.append(write_danish_csv(table, folder / name))
-    readme = folder / "LÆSMIG.txt"
-    readme.write_text(README_TEXT.format(minimum=data.minimum), encoding="utf-8")
-    written.append(readme)
-    return written
+    return [*written, *summaries, *tables, readme]
 
 
 def _danish_headers() -> dict[str, str]:
