@@ -8,7 +8,6 @@ everything succeeded. :func:`run` does all three.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import platform
@@ -19,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -27,6 +26,9 @@ from omstilling_analysis import clean, load, reference
 from omstilling_analysis.demo.folder import is_demo_folder
 from omstilling_analysis.publish import PublishedTables, publish, wave_key
 from omstilling_analysis.settings import Settings
+
+if TYPE_CHECKING:
+    from omstilling_analysis.cache import SourceCache
 
 __all__ = [
     "ProgressLog",
@@ -154,24 +156,35 @@ class RunResult:
         return FigureInputs(self.published, self.clusters, self.effects)
 
 
-def clean_source(source: load.RawSource) -> clean.CleanSource:
-    """Dispatch a read source to its shape's cleaner."""
+def clean_source(source: load.RawSource, key: bytes | None = None) -> clean.CleanSource:
+    """Dispatch a read source to its shape's cleaner (``key``: the HMAC key)."""
     if isinstance(source, load.SurveyXactExport):
-        return clean.clean_surveyxact(source)
+        return clean.clean_surveyxact(source, key)
     if isinstance(source, load.OwnSheet):
-        return clean.clean_own_sheet(source)
+        return clean.clean_own_sheet(source, key)
     raise TypeError(type(source))
 
 
-def load_raw(raw_dir: str | Path | list[Path], progress: ProgressLog | None = None) -> RawData:
+def load_raw(
+    raw_dir: str | Path | list[Path],
+    progress: ProgressLog | None = None,
+    cache: SourceCache | None = None,
+    key: bytes | None = None,
+) -> RawData:
     """Read and clean every entry of ``raw_dir``; collect the files that cannot be used.
 
     ``raw_dir`` is a raw folder, or a list of paths (``omstilling validate``): each a raw
     folder (its entries are read), a CSV export's folder or a file. Errors do not stop the
     reading, so that the analyst sees every broken file at once; the caller decides (``run``
-    refuses to write anything when there are errors).
+    refuses to write anything when there are errors). With ``cache``
+    (:class:`cache.SourceCache`) a source whose entry matches is taken from the cache instead
+    of being read and cleaned, and a source cleaned anew is stored there. ``key`` is the HMAC
+    key (by default the cache's, else :func:`privacy.hash_key`).
     """
+    from omstilling_analysis.cache import checksum
+
     progress = progress or ProgressLog(False)
+    key = key if key is not None else (cache.key if cache is not None else None)
     if isinstance(raw_dir, (list, tuple)):
         entries, ignored = [], []
         for path in map(Path, raw_dir):
@@ -190,18 +203,41 @@ def load_raw(raw_dir: str | Path | list[Path], progress: ProgressLog | None = No
     outcome_files: list[load.OutcomeFile] = []
     errors: list[load.RawDataError] = []
     for entry in progress.bar(entries, "Indlæser", total=len(entries)):
+        digest = None
+        if cache is not None:
+            try:
+                digest = checksum(entry)
+            except OSError:
+                digest = None  # read_source names the problem
+            cached = cache.load(entry.name, digest) if digest else None
+            if cached is not None:
+                sources.append(cached)
+                continue
         try:
             source = load.read_source(entry)
             if isinstance(source, load.OutcomeFile):
                 outcome_files.append(source)
             else:
-                sources.append(clean_source(source))
+                cleaned = clean_source(source, key)
+                del source  # the raw table is not needed beside its cleaned rows
+                cleaned.sha256 = digest
+                if cache is not None:
+                    cache.store(cleaned)
+                sources.append(cleaned)
         except load.RawDataError as error:
             errors.append(error)
     for source in sources:
         progress.say(
             f"{source.source}: bølge {source.wave}, {source.n_rows} rækker, "
             f"{len(source.item_map)} spørgsmål genkendt"
+            + (" (fra cachen)" if source.from_cache else "")
+        )
+    if cache is not None and sources:
+        hits = sum(s.from_cache for s in sources)
+        progress.say(
+            f"cache i {cache.folder}: {hits} af {len(sources)} kilder derfra, "
+            f"{len(sources) - hits} læst og renset"
+            + (" (--uden-cache: cachen er skrevet på ny)" if cache.mode == "refresh" else "")
         )
     outcomes, outcome_problems = combine_outcomes(outcome_files)
     return RawData(base, sources, outcomes, outcome_files, ignored, errors, outcome_problems)
@@ -251,13 +287,9 @@ def combine_outcomes(files: list[load.OutcomeFile]) -> tuple[pd.DataFrame, pd.Da
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        with file.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
+    from omstilling_analysis.cache import checksum
+
+    return checksum(path)
 
 
 def _versions() -> dict[str, str]:
@@ -294,7 +326,8 @@ def describe_run(
                 "form": source.shape,
                 "dialekt": source.dialect,
                 "boelge": source.wave,
-                "sha256": _sha256(path),
+                "sha256": source.sha256 or _sha256(path),
+                "fra_cache": source.from_cache,
                 "raekker_ind": source.n_rows,
                 "raekker_talt": int(
                     (tables["besvarelser.parquet"]["kilde"] == source.source).sum()
@@ -348,7 +381,7 @@ def analyse(raw: RawData, settings: Settings, progress: ProgressLog | None = Non
 
     progress = progress or ProgressLog(False)
     key, key_source = hash_key()
-    responses, left_out = clean.responses_and_left_out(raw.sources, settings, key)
+    responses, left_out = clean.responses_and_left_out(raw.sources, settings)
     quality = pd.concat(
         [s.problems for s in raw.sources] + [raw.outcome_problems], ignore_index=True
     ).loc[:, clean.QUALITY_COLUMNS]
@@ -593,8 +626,16 @@ def run(
     out_dir: str | Path | None = "data/processed",
     settings: Settings | None = None,
     progress: bool | ProgressLog = False,
+    cache: str = "use",
+    cache_dir: str | Path | None = None,
 ) -> RunResult:
     """The whole pipeline.
+
+    ``cache`` (:data:`cache.CACHE_MODES`): ``use`` takes unchanged sources from the cache of
+    cleaned sources (:mod:`omstilling_analysis.cache`, by default ``interim`` beside the raw
+    folder, or ``cache_dir``) and stores the others; ``refresh`` (``--uden-cache``) cleans every
+    source anew and rewrites the cache; ``off`` neither reads nor writes it. A cache folder
+    inside ``out_dir`` is never used.
 
     Before anything is read: the raw folder must exist, ``out_dir`` must be able to take the
     results (:func:`outputs.check_folders`) and the key for ``respondent_key`` must be usable
@@ -606,9 +647,18 @@ def run(
 
     settings = settings or Settings()
     log = progress if isinstance(progress, ProgressLog) else ProgressLog(bool(progress))
+    from omstilling_analysis.cache import CACHE_MODES, SourceCache, cache_folder
+
+    if cache not in CACHE_MODES:
+        raise ValueError(cache)
     outputs.check_folders(raw_dir, out_dir)
-    privacy.hash_key()
-    raw = load_raw(raw_dir, log)
+    key, _ = privacy.hash_key()
+    folder = Path(cache_dir).resolve() if cache_dir is not None else cache_folder(raw_dir)
+    if out_dir is not None and folder.is_relative_to(Path(out_dir).resolve()):
+        log.say(f"cachen {folder} ville ligge i resultatmappen: den bruges ikke")
+        cache = "off"
+    store = None if cache == "off" else SourceCache(folder, key, settings, cache)
+    raw = load_raw(raw_dir, log, cache=store, key=key)
     if raw.errors:
         raise RawDataErrors(raw.errors)
     if not raw.sources:
