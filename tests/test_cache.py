@@ -150,13 +150,12 @@ def test_hit_and_miss_on_every_part_of_the_key(tmp_path, monkeypatch):
         cleaned.source, cleaned.sha256
     )
     monkeypatch.setattr(cache, "CLEANING_SETTINGS", ("min_share_answered",))
-    assert cache.SourceCache(store.folder, key, Settings()).load(cleaned.source, cleaned.sha256)
-    assert (
-        cache.SourceCache(store.folder, key, Settings(min_share_answered=0.3)).load(
-            cleaned.source, cleaned.sha256
-        )
-        is None
-    )
+    patched = cache.SourceCache(store.folder, key, Settings())
+    assert patched.load(cleaned.source, cleaned.sha256) is None  # the key has a new part
+    patched.store(cleaned)
+    assert patched.load(cleaned.source, cleaned.sha256) is not None
+    changed = cache.SourceCache(store.folder, key, Settings(min_share_answered=0.3))
+    assert changed.load(cleaned.source, cleaned.sha256) is None
     monkeypatch.undo()
     # Another package version: a miss.
     monkeypatch.setattr(cache, "__version__", "99.0")
