@@ -45,10 +45,12 @@ from omstilling_analysis.settings import Settings
 from omstilling_analysis.timestamps import parse_timestamps
 
 __all__ = [
+    "CLEANING_SETTINGS",
     "DONT_KNOW_PREFIX",
     "LEFT_OUT_COLUMNS",
     "QUALITY_COLUMNS",
     "REASONS",
+    "FATE_COLUMNS",
     "CleanSource",
     "assign_fates",
     "classify_labels",
@@ -67,6 +69,10 @@ __all__ = [
     "responses_and_left_out",
 ]
 
+#: The settings the cleaning of one source reads (part of the cache key): none, since the
+#: half rule and the duplicates are decided across sources, after the cache. A setting that
+#: the cleaning comes to read must be named here.
+CLEANING_SETTINGS: tuple[str, ...] = ()
 #: Candidate columns holding where an item was answered Ved ikke (split off before output).
 DONT_KNOW_PREFIX = "_vi_"
 REASONS = ("ikke besvaret", "for ufuldstændig", "dublet", "ukendt kommune")
@@ -86,7 +92,15 @@ _BAD_CODE = -3.0
 
 @dataclass
 class CleanSource:
-    """One raw source after cleaning, before the rules that need all sources (duplicates)."""
+    """One raw source after cleaning, before the rules that need all sources (duplicates).
+
+    ``candidates`` has one row per raw row and holds nothing personal (it is what
+    :mod:`omstilling_analysis.cache` stores): ``kilde`` (categorical), ``kilde_raekke``,
+    ``boelge``, ``kommunekode`` (``Int16``), ``rolle`` (categorical), ``_noegle`` (the keyed
+    hash of wave and id as a number, 0 for a row without an answer), ``_har_id`` (the row had
+    a respondent id), ``_closed`` (closetim read as a time), one ``Int8`` column per item
+    (1-5, missing otherwise), ``antal_ved_ikke``, the Ved ikke flags and ``_besvaret``.
+    """
 
     source: str
     shape: str
@@ -97,6 +111,10 @@ class CleanSource:
     item_map: dict[str, str]
     unmapped: list[str] = field(default_factory=list)
     dropped_columns: list[str] = field(default_factory=list)
+    #: SHA-256 of the raw file(s) (:func:`cache.checksum`), when the run computed it.
+    sha256: str | None = None
+    #: Whether the source came from the cache of cleaned sources (``data/interim``).
+    from_cache: bool = False
 
     @property
     def n_rows(self) -> int:
@@ -168,7 +186,15 @@ def map_items(
 
 def _problem_rows(source: str, rows: np.ndarray, variable: str, values, problem) -> pd.DataFrame:
     """Data-quality rows; the values pass :func:`privacy.safe_cell_value` (an allow-list)."""
-    shown = [safe_cell_value(v) for v in np.asarray(values, dtype=object).ravel()]
+    cells = np.asarray(values, dtype=object).ravel()
+    # Each distinct value through the allow-list once (a bad column repeats a handful).
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    allowed = np.array([safe_cell_value(u) for u in uniques] + [""], dtype=object)
+    shown = list(allowed[codes])
+    missing = codes < 0
+    if missing.any():  # None, NaN, NaT: as the allow-list shows each of them
+        for i in np.flatnonzero(missing):
+            shown[i] = safe_cell_value(cells[i])
     return pd.DataFrame(
         {
             "kilde": source,
@@ -280,19 +306,17 @@ def decode_coded_item(
             codes, uniques = pd.factorize(values)
             empty = np.array([isinstance(v, str) and not v.strip() for v in uniques], dtype=bool)
             blank = blank | np.append(empty, False)[codes]
-    outcome = np.full(len(values), np.nan)
-    known = np.zeros(len(values), dtype=bool)
+    # Each distinct number is classed once (a column of codes holds a handful), then spread.
+    number_of_row, numbers = pd.factorize(numeric, use_na_sentinel=True)
+    per_number = np.full(len(numbers), _NO_LABEL)
     for code, (cls, _label) in classes.items():
         try:
             code_number = float(code.replace(",", "."))
         except ValueError:
             continue
-        hit = numeric == code_number
-        outcome[hit] = cls
-        known |= hit
-    numeric_ok = ~np.isnan(numeric)
-    outcome[numeric_ok & ~known] = _NO_LABEL
-    outcome[~numeric_ok & ~blank] = _BAD_CODE
+        per_number[numbers == code_number] = cls
+    outcome = np.append(per_number, np.nan)[number_of_row]
+    outcome[(number_of_row < 0) & ~blank] = _BAD_CODE
     answer = np.where(outcome >= 1, outcome, np.nan)
     dont_know = outcome == _DONT_KNOW
     problem = np.where(outcome < 0, outcome, np.nan)
@@ -349,6 +373,12 @@ def empty_problems() -> pd.DataFrame:
     )
 
 
+def _as_int8(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Answers 1-5 (NaN where none) as a nullable ``Int8`` column: exact, an eighth of float64."""
+    missing = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype("int8"), missing)
+
+
 def _build_candidates(
     source: str,
     wave: int,
@@ -359,29 +389,55 @@ def _build_candidates(
     roles: pd.Series,
     ids: pd.Series,
     closed: pd.Series,
+    key: bytes | None,
 ) -> pd.DataFrame:
-    columns: dict[str, object] = {
-        "kilde": np.full(n, source, dtype=object),
-        "kilde_raekke": np.arange(2, n + 2, dtype="int64"),
-        "boelge": np.full(n, wave, dtype="int64"),
-        "kommunekode": municipality_codes.reset_index(drop=True).astype("Int64"),
-        "rolle": roles.reset_index(drop=True).astype(object),
-        "_id": ids.reset_index(drop=True).astype(object),
-        "_closetim": closed.reset_index(drop=True),
-    }
+    """One source's candidate rows, pseudonymised and in narrow types (see :class:`CleanSource`).
+
+    The respondent id is replaced here by its keyed hash (``_noegle``, the 64-bit number of
+    ``respondent_key``) for the rows with an answer; a row without one is never counted nor a
+    duplicate, so its id is not hashed (key 0).
+    """
+    from omstilling_analysis.privacy import respondent_key_numbers
+
     wave_items = set(reference.items_of_wave(wave))
-    answered = np.zeros(n, dtype="int64")
+    answered = np.zeros(n, dtype="int16")
+    items: dict[str, object] = {}
     for item in reference.all_items():
         values = item_values.get(item)
         if values is None or item not in wave_items:
-            values = np.full(n, np.nan)
-        columns[item] = values
-        if item in wave_items:
-            answered += ~np.isnan(values)
+            items[item] = pd.arrays.IntegerArray(np.zeros(n, "int8"), np.ones(n, dtype=bool))
+            continue
+        items[item] = _as_int8(values)
+        answered += ~np.isnan(values)
+
+    rows = np.arange(2, n + 2, dtype="int64")
+    ids = ids.reset_index(drop=True)
+    has_id = ids.notna().to_numpy()
+    keyed = answered > 0
+    numbers = np.zeros(n, dtype="uint64")
+    prefix = f"{wave}:"
+    with_id = keyed & has_id
+    if with_id.any():
+        numbers[with_id] = respondent_key_numbers(ids.to_numpy(dtype=object)[with_id], key, prefix)
+    # Shape C rows have no respondent id: they are keyed by where they stand.
+    without_id = keyed & ~has_id
+    if without_id.any():
+        places = [f"{source}#{row}" for row in rows[without_id]]
+        numbers[without_id] = respondent_key_numbers(places, key, prefix)
+
+    columns: dict[str, object] = {
+        "kilde": pd.Categorical.from_codes(np.zeros(n, dtype="int8"), categories=[source]),
+        "kilde_raekke": rows,
+        "boelge": np.full(n, wave, dtype="int16"),
+        "kommunekode": municipality_codes.reset_index(drop=True).astype("Int16"),
+        "rolle": pd.Categorical(roles.reset_index(drop=True).astype(object)),
+        "_noegle": numbers,
+        "_har_id": has_id,
+        "_closed": parse_timestamps(closed.reset_index(drop=True)).to_numpy(),
+        **items,
+    }
     columns["antal_ved_ikke"] = (
-        np.sum(list(dont_know.values()), axis=0, dtype="int64")
-        if dont_know
-        else np.zeros(n, "int64")
+        np.sum(list(dont_know.values()), axis=0, dtype="int8") if dont_know else np.zeros(n, "int8")
     )
     for item, mask in dont_know.items():
         columns[DONT_KNOW_PREFIX + item] = mask
@@ -389,8 +445,9 @@ def _build_candidates(
     return pd.DataFrame(columns)
 
 
-def clean_surveyxact(export: SurveyXactExport) -> CleanSource:
-    """Shape A or B → candidate rows (one per raw row), cell problems and the item map."""
+def clean_surveyxact(export: SurveyXactExport, key: bytes | None = None) -> CleanSource:
+    """Shape A or B → candidate rows (one per raw row), cell problems and the item map;
+    ``key`` is the HMAC key of ``respondent_key`` (by default :func:`privacy.hash_key`)."""
     dataset = export.dataset
     source = export.source
     n = len(dataset)
@@ -466,7 +523,16 @@ def clean_surveyxact(export: SurveyXactExport) -> CleanSource:
         dataset[lower["closetim"]] if "closetim" in lower else pd.Series([None] * n, dtype=object)
     )
     candidates = _build_candidates(
-        source, wave, n, item_values, dont_know, municipality_codes, roles, ids, closed
+        source,
+        wave,
+        n,
+        item_values,
+        dont_know,
+        municipality_codes,
+        roles,
+        ids,
+        closed,
+        key,
     )
     return CleanSource(
         source,
@@ -609,8 +675,9 @@ def _role_problems(source, rows, column, codes, roles) -> list[pd.DataFrame]:
     return problems
 
 
-def clean_own_sheet(sheet: OwnSheet) -> CleanSource:
-    """Shape C → candidate rows: label texts in the cells, typed municipality names."""
+def clean_own_sheet(sheet: OwnSheet, key: bytes | None = None) -> CleanSource:
+    """Shape C → candidate rows: label texts in the cells, typed municipality names
+    (``key`` as for :func:`clean_surveyxact`)."""
     table = sheet.table
     source = sheet.source
     n = len(table)
@@ -663,7 +730,16 @@ def clean_own_sheet(sheet: OwnSheet) -> CleanSource:
     )
     closed = table[date_columns[0]] if date_columns else pd.Series([None] * n, dtype=object)
     candidates = _build_candidates(
-        source, wave, n, item_values, dont_know, municipality_codes, roles, ids, closed
+        source,
+        wave,
+        n,
+        item_values,
+        dont_know,
+        municipality_codes,
+        roles,
+        ids,
+        closed,
+        key,
     )
     return CleanSource(
         source,
@@ -702,22 +778,30 @@ def assign_fates(candidates: pd.DataFrame, settings: Settings | None = None) -> 
     reason[answered == 0] = REASONS[0]
     reason[(answered > 0) & (answered < thresholds)] = REASONS[1]
 
-    # Duplicates among the rows still in: same wave and responde; latest closetim wins.
+    # Duplicates among the rows still in: same wave and responde (by its keyed hash, which is
+    # one number per wave and id); the latest closetim wins.
     still_in = pd.isna(reason)
-    ids = candidates["_id"]
-    has_id = still_in & ids.notna().to_numpy()
-    repeated = has_id & ids.duplicated(keep=False).to_numpy()
+    keys = candidates["_noegle"]
+    has_id = still_in & candidates["_har_id"].to_numpy(dtype=bool)
+    among = pd.Series(keys.to_numpy()[has_id])
+    repeated = np.zeros(n, dtype=bool)
+    repeated[has_id] = among.duplicated(keep=False).to_numpy()
     if repeated.any():
-        subset = candidates.loc[repeated, ["boelge", "_id"]].copy()
-        subset["_order"] = np.flatnonzero(repeated)
-        subset["_closed"] = parse_timestamps(candidates.loc[repeated, "_closetim"]).to_numpy()
+        subset = pd.DataFrame(
+            {
+                "boelge": candidates["boelge"].to_numpy()[repeated],
+                "_noegle": keys.to_numpy()[repeated],
+                "_order": np.flatnonzero(repeated),
+                "_closed": candidates["_closed"].to_numpy()[repeated],
+            }
+        )
         # Sort by latest close time first, then reading order; the first of each group counts.
         subset = subset.sort_values(
-            ["boelge", "_id", "_closed", "_order"],
+            ["boelge", "_noegle", "_closed", "_order"],
             ascending=[True, True, False, True],
             na_position="last",
         )
-        losers = subset.duplicated(["boelge", "_id"], keep="first")
+        losers = subset.duplicated(["boelge", "_noegle"], keep="first")
         reason[subset.loc[losers, "_order"].to_numpy()] = REASONS[2]
 
     still_in = pd.isna(reason)
@@ -732,34 +816,84 @@ def response_columns() -> list[str]:
     return [*fixed, *reference.all_items(), "antal_ved_ikke"]
 
 
+#: The candidate columns the rules across sources read (:func:`assign_fates`).
+FATE_COLUMNS = ["boelge", "_besvaret", "_noegle", "_har_id", "_closed", "kommunekode"]
+
+
 def responses_and_left_out(
-    sources: list[CleanSource], settings: Settings | None = None, key: bytes | None = None
+    sources: list[CleanSource], settings: Settings | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """All sources → (``besvarelser``, ``udeladte``), per the contract's §4 columns."""
-    from omstilling_analysis.privacy import respondent_keys
+    """All sources → (``besvarelser``, ``udeladte``), per the contract's §4 columns.
+
+    Only the few columns the fates need are stacked; each output column is then gathered
+    from the sources' counted rows once, in its output type (items as float64, missing NaN,
+    as the contract's schema has them), so the respondent table is made once, not copied.
+    """
+    from omstilling_analysis.privacy import key_texts
 
     ordered = response_columns()
     if not sources:
         empty = pd.DataFrame(columns=ordered)
         return empty, pd.DataFrame(columns=LEFT_OUT_COLUMNS)
-    candidates = pd.concat([s.candidates for s in sources], ignore_index=True)
-    reason = assign_fates(candidates, settings)
-    # Only the columns the output needs are taken (not the Ved ikke flags of every item); the
-    # selection is a new frame already, so a shallow copy only marks it as one (pandas 2).
-    needed = ordered[1:]  # all but respondent_key, which is made below
-    counted = candidates.loc[reason.isna().to_numpy(), [*needed, "_id"]].copy(deep=False)
-    left_out = candidates.loc[reason.notna().to_numpy(), ["kilde", "kilde_raekke", "boelge"]].copy()
-    left_out["aarsag"] = reason[reason.notna()].to_numpy()
+    facts = pd.concat([s.candidates[FATE_COLUMNS] for s in sources], ignore_index=True)
+    reason = assign_fates(facts, settings).to_numpy()
+    del facts
+    counted = pd.isna(reason)
+    bounds = np.cumsum([0] + [s.n_rows for s in sources])
+    masks = [counted[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
-    # Shape C rows have no respondent id: they are keyed by where they stand.
-    fallback = counted["kilde"].astype(str) + "#" + counted["kilde_raekke"].astype(str)
-    identity = counted["_id"].where(counted["_id"].notna(), fallback)
-    identity = counted["boelge"].astype(str) + ":" + identity.astype(str)
-    counted.insert(0, "respondent_key", respondent_keys(identity, key))
-    counted["kommunekode"] = counted["kommunekode"].astype("int64")
-    counted["rolle"] = counted["rolle"].astype("string")
-    responses = counted.loc[:, ordered].reset_index(drop=True)
-    return responses, left_out.reset_index(drop=True)
+    def gather(column: str, dtype=None, na_value=None) -> np.ndarray:
+        parts = []
+        for source, mask in zip(sources, masks, strict=True):
+            values = source.candidates[column]
+            if na_value is not None:
+                values = values.to_numpy(dtype=dtype, na_value=na_value)
+            else:
+                values = values.to_numpy(dtype=dtype)
+            parts.append(values[mask])
+        return np.concatenate(parts) if parts else np.array([], dtype=dtype)
+
+    names = np.concatenate(
+        [np.full(int(m.sum()), s.source, dtype=object) for s, m in zip(sources, masks, strict=True)]
+    )
+    columns: dict[str, object] = {
+        "respondent_key": key_texts(gather("_noegle")),
+        "boelge": gather("boelge", "int64"),
+        "kommunekode": gather("kommunekode", "int64", na_value=0),
+        "rolle": pd.array(gather("rolle", object), dtype="string"),
+        "kilde": names,
+        "kilde_raekke": gather("kilde_raekke", "int64"),
+    }
+    for item in reference.all_items():
+        columns[item] = gather(item, "float64", na_value=np.nan)
+    columns["antal_ved_ikke"] = gather("antal_ved_ikke", "int64")
+    responses = pd.DataFrame(columns)
+
+    left = ~counted
+    left_out = pd.DataFrame(
+        {
+            "kilde": np.concatenate(
+                [
+                    np.full(int((~m).sum()), s.source, dtype=object)
+                    for s, m in zip(sources, masks, strict=True)
+                ]
+            ),
+            "kilde_raekke": np.concatenate(
+                [
+                    s.candidates["kilde_raekke"].to_numpy()[~m]
+                    for s, m in zip(sources, masks, strict=True)
+                ]
+            ),
+            "boelge": np.concatenate(
+                [
+                    s.candidates["boelge"].to_numpy(dtype="int64")[~m]
+                    for s, m in zip(sources, masks, strict=True)
+                ]
+            ),
+            "aarsag": reason[left],
+        }
+    )
+    return responses, left_out
 
 
 def dont_know_mask(sources: list[CleanSource], responses: pd.DataFrame) -> pd.DataFrame:

@@ -123,6 +123,12 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         help="TOML-fil med indstillinger (se indstillinger.eksempel.toml)",
     )
     parser.add_argument("--stille", action="store_true", help="ingen fremdriftsmeldinger")
+    parser.add_argument(
+        "--uden-cache",
+        action="store_true",
+        help="læs, rens og analysér alt på ny i stedet for at tage uændrede kilder og bølger "
+        "fra cachen (data/interim ved siden af data/raw); cachen skrives på ny",
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -132,7 +138,13 @@ def _run(args: argparse.Namespace) -> int:
     # Settings first, then the folders and the key (pipeline.run): all before any raw data.
     settings = load_settings(args.indstillinger)
     try:
-        result = pipeline.run(args.raw, args.out, settings, progress=not args.stille)
+        result = pipeline.run(
+            args.raw,
+            args.out,
+            settings,
+            progress=not args.stille,
+            cache="refresh" if args.uden_cache else "use",
+        )
     except pipeline.RawDataErrors as errors:
         return _fail([*(str(e) for e in errors.errors), f"intet er skrevet til {args.out}"])
     print(f"{result.summary()} Resultater i {args.out}")

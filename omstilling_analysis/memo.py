@@ -21,6 +21,7 @@ analyses return: municipality-level tables and respondent-level arrays keyed by
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -110,9 +111,11 @@ def fingerprint(*parts: Any) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def code_fingerprint() -> str:
     """SHA-256 of the package's own source files: a result is reused only by the code that
-    computed it (the version number alone does not change with every edit)."""
+    computed it (the version number alone does not change with every edit). Read once per
+    process: the code that runs is the code that was imported."""
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parent
     for path in sorted(root.rglob("*.py")):
@@ -133,6 +136,8 @@ class Memo:
     version : str
         Part of every key: a result of other code or other libraries is never reused (the
         pipeline passes the package's :func:`code_fingerprint` and the libraries' versions).
+    reuse : bool
+        ``False``: compute everything and rewrite the folder (``--uden-cache``).
 
     Attributes
     ----------
@@ -140,8 +145,9 @@ class Memo:
         The names of the results this run took from the folder and computed.
     """
 
-    def __init__(self, folder: str | Path | None, secret: bytes, version: str):
+    def __init__(self, folder: str | Path | None, secret: bytes, version: str, reuse: bool = True):
         self.folder = None if folder is None else Path(folder)
+        self._reuse = reuse
         self._secret = secret
         self._version = version
         self._used: set[str] = set()
@@ -171,7 +177,7 @@ class Memo:
         key = fingerprint(self._version, name, *parts)
         path = self.folder / f"{name}-{key[:40]}{_SUFFIX}"
         self._used.add(path.name)
-        value = self._read(path)
+        value = self._read(path) if self._reuse else None
         if value is not None:
             self.reused.append(name)
             return value[0]

@@ -8,7 +8,6 @@ everything succeeded. :func:`run` does all three.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import platform
@@ -19,16 +18,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from omstilling_analysis import clean, load, reference
 from omstilling_analysis.demo.folder import is_demo_folder
+from omstilling_analysis.memo import FOLDER as MEMO_FOLDER
 from omstilling_analysis.memo import Memo, code_fingerprint
 from omstilling_analysis.publish import PublishedTables, publish, wave_key
 from omstilling_analysis.settings import Settings
+
+if TYPE_CHECKING:
+    from omstilling_analysis.cache import SourceCache
 
 __all__ = [
     "ProgressLog",
@@ -161,24 +164,35 @@ class RunResult:
         return FigureInputs(self.published, self.clusters, self.effects)
 
 
-def clean_source(source: load.RawSource) -> clean.CleanSource:
-    """Dispatch a read source to its shape's cleaner."""
+def clean_source(source: load.RawSource, key: bytes | None = None) -> clean.CleanSource:
+    """Dispatch a read source to its shape's cleaner (``key``: the HMAC key)."""
     if isinstance(source, load.SurveyXactExport):
-        return clean.clean_surveyxact(source)
+        return clean.clean_surveyxact(source, key)
     if isinstance(source, load.OwnSheet):
-        return clean.clean_own_sheet(source)
+        return clean.clean_own_sheet(source, key)
     raise TypeError(type(source))
 
 
-def load_raw(raw_dir: str | Path | list[Path], progress: ProgressLog | None = None) -> RawData:
+def load_raw(
+    raw_dir: str | Path | list[Path],
+    progress: ProgressLog | None = None,
+    cache: SourceCache | None = None,
+    key: bytes | None = None,
+) -> RawData:
     """Read and clean every entry of ``raw_dir``; collect the files that cannot be used.
 
     ``raw_dir`` is a raw folder, or a list of paths (``omstilling validate``): each a raw
     folder (its entries are read), a CSV export's folder or a file. Errors do not stop the
     reading, so that the analyst sees every broken file at once; the caller decides (``run``
-    refuses to write anything when there are errors).
+    refuses to write anything when there are errors). With ``cache``
+    (:class:`cache.SourceCache`) a source whose entry matches is taken from the cache instead
+    of being read and cleaned, and a source cleaned anew is stored there. ``key`` is the HMAC
+    key (by default the cache's, else :func:`privacy.hash_key`).
     """
+    from omstilling_analysis.cache import checksum
+
     progress = progress or ProgressLog(False)
+    key = key if key is not None else (cache.key if cache is not None else None)
     if isinstance(raw_dir, (list, tuple)):
         entries, ignored = [], []
         for path in map(Path, raw_dir):
@@ -197,18 +211,41 @@ def load_raw(raw_dir: str | Path | list[Path], progress: ProgressLog | None = No
     outcome_files: list[load.OutcomeFile] = []
     errors: list[load.RawDataError] = []
     for entry in progress.bar(entries, "Indlæser", total=len(entries)):
+        digest = None
+        if cache is not None:
+            try:
+                digest = checksum(entry)
+            except OSError:
+                digest = None  # read_source names the problem
+            cached = cache.load(entry.name, digest) if digest else None
+            if cached is not None:
+                sources.append(cached)
+                continue
         try:
             source = load.read_source(entry)
             if isinstance(source, load.OutcomeFile):
                 outcome_files.append(source)
             else:
-                sources.append(clean_source(source))
+                cleaned = clean_source(source, key)
+                del source  # the raw table is not needed beside its cleaned rows
+                cleaned.sha256 = digest
+                if cache is not None:
+                    cache.store(cleaned)
+                sources.append(cleaned)
         except load.RawDataError as error:
             errors.append(error)
     for source in sources:
         progress.say(
             f"{source.source}: bølge {source.wave}, {source.n_rows} rækker, "
             f"{len(source.item_map)} spørgsmål genkendt"
+            + (" (fra cachen)" if source.from_cache else "")
+        )
+    if cache is not None and sources:
+        hits = sum(s.from_cache for s in sources)
+        progress.say(
+            f"cache i {cache.folder}: {hits} af {len(sources)} kilder derfra, "
+            f"{len(sources) - hits} læst og renset"
+            + (" (--uden-cache: cachen er skrevet på ny)" if cache.mode == "refresh" else "")
         )
     outcomes, outcome_problems = combine_outcomes(outcome_files)
     return RawData(base, sources, outcomes, outcome_files, ignored, errors, outcome_problems)
@@ -258,13 +295,9 @@ def combine_outcomes(files: list[load.OutcomeFile]) -> tuple[pd.DataFrame, pd.Da
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        with file.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
+    from omstilling_analysis.cache import checksum
+
+    return checksum(path)
 
 
 def _versions() -> dict[str, str]:
@@ -301,7 +334,8 @@ def describe_run(
                 "form": source.shape,
                 "dialekt": source.dialect,
                 "boelge": source.wave,
-                "sha256": _sha256(path),
+                "sha256": source.sha256 or _sha256(path),
+                "fra_cache": source.from_cache,
                 "raekker_ind": source.n_rows,
                 "raekker_talt": int(
                     (tables["besvarelser.parquet"]["kilde"] == source.source).sum()
@@ -364,7 +398,7 @@ def analyse(
 
     progress = progress or ProgressLog(False)
     key, key_source = hash_key()
-    responses, left_out = clean.responses_and_left_out(raw.sources, settings, key)
+    responses, left_out = clean.responses_and_left_out(raw.sources, settings)
     quality = pd.concat(
         [s.problems for s in raw.sources] + [raw.outcome_problems], ignore_index=True
     ).loc[:, clean.QUALITY_COLUMNS]
@@ -753,12 +787,18 @@ def run(
     out_dir: str | Path | None = "data/processed",
     settings: Settings | None = None,
     progress: bool | ProgressLog = False,
-    memo_dir: str | Path | None = None,
+    cache: str = "use",
+    cache_dir: str | Path | None = None,
 ) -> RunResult:
     """The whole pipeline.
 
-    ``memo_dir``: where the per-wave analyses are kept for the next run
-    (:mod:`omstilling_analysis.memo`); ``None`` keeps nothing.
+    ``cache`` (:data:`cache.CACHE_MODES`): ``use`` takes unchanged sources from the cache of
+    cleaned sources (:mod:`omstilling_analysis.cache`, by default the ``interim`` folder beside
+    the raw folder, or ``cache_dir``) and unchanged waves' analyses from its ``analyser/``
+    folder (:mod:`omstilling_analysis.memo`), and stores the others; ``refresh``
+    (``--uden-cache``) computes everything anew and rewrites both; ``off`` neither reads nor
+    writes them. A cache folder inside ``out_dir`` is never used. The outputs are the same
+    bytes in every mode.
 
     Before anything is read: the raw folder must exist, ``out_dir`` must be able to take the
     results (:func:`outputs.check_folders`) and the key for ``respondent_key`` must be usable
@@ -770,15 +810,28 @@ def run(
 
     settings = settings or Settings()
     log = progress if isinstance(progress, ProgressLog) else ProgressLog(bool(progress))
+    from omstilling_analysis.cache import CACHE_MODES, SourceCache, cache_folder
+
+    if cache not in CACHE_MODES:
+        raise ValueError(cache)
     outputs.check_folders(raw_dir, out_dir)
-    privacy.hash_key()
-    raw = load_raw(raw_dir, log)
+    key, _ = privacy.hash_key()
+    folder = Path(cache_dir).resolve() if cache_dir is not None else cache_folder(raw_dir)
+    if out_dir is not None and folder.is_relative_to(Path(out_dir).resolve()):
+        log.say(f"cachen {folder} ville ligge i resultatmappen: den bruges ikke")
+        cache = "off"
+    store = None if cache == "off" else SourceCache(folder, key, settings, cache)
+    raw = load_raw(raw_dir, log, cache=store, key=key)
     if raw.errors:
         raise RawDataErrors(raw.errors)
     if not raw.sources:
         raise RawDataErrors([load.RawDataError(raw_dir, "ingen besvarelser fundet i mappen")])
-    key, _ = privacy.hash_key()
-    memo = Memo(memo_dir, key, json.dumps([code_fingerprint(), _versions()], sort_keys=True))
+    memo = Memo(
+        None if cache == "off" else folder / MEMO_FOLDER,
+        key,
+        json.dumps([code_fingerprint(), _versions()], sort_keys=True),
+        reuse=cache == "use",
+    )
     result = dataclasses.replace(analyse(raw, settings, log, memo), reused=tuple(memo.reused))
     memo.prune()
     if memo.reused:

@@ -24,8 +24,8 @@ import numpy as np
 from omstilling_analysis.errors import HashKeyError
 
 __all__ = [
-    "KEY_ENV", "KEY_FILE_ENV", "MAX_CODE_LENGTH", "MIN_KEY_BYTES", "WITHHELD", "hash_key",
-    "key_file_path", "respondent_keys", "safe_cell_value", "safe_header", "strip_control",
+    "KEY_ENV", "KEY_FILE_ENV", "MAX_CODE_LENGTH", "MIN_KEY_BYTES", "PARALLEL_FROM", "WITHHELD",
+    "hash_key", "key_file_path", "key_texts", "respondent_key_numbers", "respondent_keys", "safe_cell_value", "safe_header", "strip_control",
 ]  # fmt: skip
 
 KEY_ENV = "OMSTILLING_SALT"
@@ -126,12 +126,93 @@ _INNER_PAD = bytes(x ^ 0x36 for x in range(256))
 _OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
 
 
+#: From this many ids on, the digests are computed by two processes (the run's two cores).
+PARALLEL_FROM = 100_000
+
+
+def _digests(values: list, new_inner, new_outer) -> bytes:
+    """The first 8 bytes of the outer digest for each value, concatenated."""
+    digests = bytearray()
+    for value in values:
+        inner = new_inner()
+        inner.update(value.encode("utf-8") if type(value) is str else str(value).encode("utf-8"))
+        outer = new_outer()
+        outer.update(inner.digest())
+        digests += outer.digest()[:8]
+    return bytes(digests)
+
+
+def _digests_in_two(values: list, new_inner, new_outer) -> bytes:
+    """:func:`_digests` with the second half computed by a forked child at the same time.
+
+    The child inherits the ids and the key's states (no pickling) and sends back 8 bytes per
+    id through a pipe. Where ``fork`` is missing or the child fails, the parent computes the
+    half itself: the digests are the same either way.
+    """
+    half = len(values) // 2
+    try:
+        reader, writer = os.pipe()
+        child = os.fork()
+    except (AttributeError, OSError):
+        return _digests(values, new_inner, new_outer)
+    if child == 0:  # the child: compute, send, and leave without running any clean-up
+        status = 1
+        try:
+            os.close(reader)
+            data = memoryview(_digests(values[half:], new_inner, new_outer))
+            while data:
+                data = data[os.write(writer, data) :]
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writer)
+    first = _digests(values[:half], new_inner, new_outer)
+    chunks = []
+    with os.fdopen(reader, "rb") as pipe:
+        while chunk := pipe.read(1 << 20):
+            chunks.append(chunk)
+    _, status = os.waitpid(child, 0)
+    second = b"".join(chunks)
+    if status != 0 or len(second) != 8 * (len(values) - half):
+        second = _digests(values[half:], new_inner, new_outer)
+    return first + second
+
+
+def respondent_key_numbers(
+    ids: Iterable[str], key: bytes | None = None, prefix: str = ""
+) -> np.ndarray:
+    """``respondent_key`` of ``prefix + id`` for each id as unsigned 64-bit numbers (the first
+    8 bytes of HMAC-SHA256(key, prefix + id), big-endian); :func:`key_texts` writes them as
+    the 16 hex digits.
+
+    HMAC by its definition (RFC 2104): the key's inner state (with the prefix already in it)
+    and outer state are made once and copied for each id, which is several times faster than
+    ``hmac.digest`` per id (that sets up the key again every time) and gives the same digest.
+    Many ids are split over two processes (:data:`PARALLEL_FROM`).
+    """
+    if key is None:
+        key, _ = hash_key()
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    inner = hashlib.sha256(key.translate(_INNER_PAD))
+    inner.update(prefix.encode("utf-8"))
+    new_inner = inner.copy
+    new_outer = hashlib.sha256(key.translate(_OUTER_PAD)).copy
+    values = ids.tolist() if hasattr(ids, "tolist") else list(ids)
+    parallel = len(values) >= PARALLEL_FROM and len(os.sched_getaffinity(0)) > 1
+    digests = (_digests_in_two if parallel else _digests)(values, new_inner, new_outer)
+    return np.frombuffer(digests, dtype=">u8").astype("uint64")
+
+
+def key_texts(numbers: np.ndarray) -> np.ndarray:
+    """Respondent keys as numbers (:func:`respondent_key_numbers`) → their 16 hex digits."""
+    raw = np.ascontiguousarray(numbers, dtype=">u8").tobytes()
+    return np.frombuffer(raw.hex().encode("ascii"), dtype="S16").astype("U16").astype(object)
+
+
 def respondent_keys(ids: Iterable[str], key: bytes | None = None) -> np.ndarray:
     """``respondent_key`` for each id: the first 16 hex digits of HMAC-SHA256(key, id).
-
-    HMAC by its definition (RFC 2104): the key's inner and outer SHA-256 states are made
-    once and copied for each id, which is several times faster than ``hmac.digest`` per id
-    (that sets up the key again every time) and gives the same digest.
 
     >>> respondent_keys(["770820383"], key=b"k")[0]
     'a76426016c6acf11'
@@ -141,24 +222,7 @@ def respondent_keys(ids: Iterable[str], key: bytes | None = None) -> np.ndarray:
     ...     hmac.digest(long_key, i, "sha256").hex()[:16] for i in (b"1", b"2")]
     True
     """
-    if key is None:
-        key, _ = hash_key()
-    if len(key) > _BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
-    new_inner = hashlib.sha256(key.translate(_INNER_PAD)).copy
-    new_outer = hashlib.sha256(key.translate(_OUTER_PAD)).copy
-    values = ids.tolist() if hasattr(ids, "tolist") else ids
-    digests = bytearray()
-    for value in values:
-        inner = new_inner()
-        inner.update(value.encode("utf-8") if type(value) is str else str(value).encode("utf-8"))
-        outer = new_outer()
-        outer.update(inner.digest())
-        digests += outer.digest()[:8]
-    # 8 bytes = 16 hex digits per id, cut apart as fixed-width strings.
-    hexed = np.frombuffer(digests.hex().encode("ascii"), dtype="S16")
-    return hexed.astype("U16").astype(object)
+    return key_texts(respondent_key_numbers(ids, key))
 
 
 # --------------------------------------------------------------------------- what may be shown

@@ -25,6 +25,11 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
     numeric = pd.to_numeric(values, errors="coerce")
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     serial = numeric.notna() & (numeric > 1000) & (numeric < 100000)
+    if pd.api.types.is_datetime64_dtype(values.dtype) and not serial.any():
+        # Times already read as times (pyarrow reads SurveyXact's ISO text so): the text
+        # route below would write each as text and parse it back to the same time.
+        times = values.astype("datetime64[ns]")
+        return times.where((times >= _EARLIEST) & (times < _LATEST)).astype("datetime64[ns]")
     if serial.any():
         result[serial] = pd.Timestamp("1899-12-30") + pd.to_timedelta(numeric[serial], unit="D")
     rest = values[~serial & values.notna()]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omstilling_analysis import clean, reference, timestamps
+from omstilling_analysis import clean, privacy, reference, timestamps
 from omstilling_analysis.settings import Settings
 
 SCALE_LABELS = [
@@ -118,9 +118,15 @@ def test_excel_serial_and_text_timestamps():
 
 
 def _candidates(rows):
-    """Candidate rows: (wave, answered, id, closetim, kommunekode)."""
+    """Candidate rows: (wave, answered, id, closetim, kommunekode), with the id's keyed hash
+    (``_noegle``) and closetim read as the cleaning makes them."""
     frame = pd.DataFrame(rows, columns=["boelge", "_besvaret", "_id", "_closetim", "kommunekode"])
     frame["kommunekode"] = frame["kommunekode"].astype("Int64")
+    frame["_har_id"] = frame["_id"].notna()
+    frame["_noegle"] = privacy.respondent_key_numbers(
+        (frame["boelge"].astype(str) + ":" + frame["_id"]).tolist(), key=b"k" * 32
+    )
+    frame["_closed"] = timestamps.parse_timestamps(frame["_closetim"]).to_numpy()
     return frame
 
 

@@ -12,7 +12,7 @@ from omstilling_analysis import clean, pipeline, reference
 @pytest.fixture(scope="module")
 def loaded(examples_dir):
     raw = pipeline.load_raw(examples_dir / "raw")
-    responses, left_out = clean.responses_and_left_out(raw.sources, key=b"k")
+    responses, left_out = clean.responses_and_left_out(raw.sources)
     return raw, responses, left_out
 
 

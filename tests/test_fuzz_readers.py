@@ -77,7 +77,7 @@ def _check(raw_dir: Path, name: str, rows_in) -> None:
     if refused:
         return
     source = sources[name]
-    responses, left_out = clean.responses_and_left_out([source], key=b"k")
+    responses, left_out = clean.responses_and_left_out([source])
     assert len(responses) + len(left_out) == source.n_rows == rows_in()
     both = pd.concat([responses["kilde_raekke"], left_out["kilde_raekke"]])
     assert sorted(both) == list(range(2, source.n_rows + 2))

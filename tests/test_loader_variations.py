@@ -21,7 +21,7 @@ ITEMS = reference.all_items()
 def load_and_clean(raw_dir):
     raw = pipeline.load_raw(raw_dir)
     assert raw.errors == [], [str(e) for e in raw.errors]
-    responses, left_out = clean.responses_and_left_out(raw.sources, key=b"test")
+    responses, left_out = clean.responses_and_left_out(raw.sources)
     problems = pd.concat([s.problems for s in raw.sources], ignore_index=True)
     return raw, responses, left_out, problems
 

@@ -87,8 +87,9 @@ def _tables(result):
 
 def test_runs_with_the_memo_give_the_cold_run_and_a_new_wave_reuses_the_others(demo_raw, tmp_path):
     settings = Settings(n_bootstrap=25, robustness_draws=64)
-    cold = pipeline.run(demo_raw, None, settings)
-    memo_dir = tmp_path / "interim" / "analyser"
+    cold = pipeline.run(demo_raw, None, settings, cache="off")
+    cache_dir = tmp_path / "interim"
+    memo_dir = cache_dir / "analyser"
     # The two earlier waves first (the 2024 export set aside), then all three.
     early = tmp_path / "raw"
     shutil.copytree(demo_raw, early)
@@ -96,10 +97,10 @@ def test_runs_with_the_memo_give_the_cold_run_and_a_new_wave_reuses_the_others(d
     assert later
     for path in later:
         shutil.move(path, tmp_path / path.name)
-    pipeline.run(early, None, settings, memo_dir=memo_dir)
+    pipeline.run(early, None, settings, cache_dir=cache_dir)
     for path in later:
         shutil.move(tmp_path / path.name, early / path.name)
-    warm = pipeline.run(early, None, settings, memo_dir=memo_dir)
+    warm = pipeline.run(early, None, settings, cache_dir=cache_dir)
     for name, table in _tables(cold).items():
         pd.testing.assert_frame_equal(_tables(warm)[name], table, obj=name)
     # The earlier waves' analyses came from the first run; the change between waves and
@@ -109,7 +110,7 @@ def test_runs_with_the_memo_give_the_cold_run_and_a_new_wave_reuses_the_others(d
         for name in ("indeksrobusthed", "itemstatistik", "klynger", "rang", "reliabilitet")
         for wave in (2020, 2022)
     )
-    again = pipeline.run(early, None, settings, memo_dir=memo_dir)
+    again = pipeline.run(early, None, settings, cache_dir=cache_dir)
     for name, table in _tables(cold).items():
         pd.testing.assert_frame_equal(_tables(again)[name], table, obj=name)
     assert len(again.reused) == 16

@@ -267,7 +267,9 @@ def test_demo_data_are_marked_as_demo_and_real_data_are_not(run, examples_dir, t
         for sheet in book.worksheets:
             assert str(sheet["A1"].value).startswith("DEMODATA"), (path.name, sheet.title)
     # The contract's examples are real-shaped exports without the demo marker.
-    real = pipeline.run(examples_dir / "raw", tmp_path / "out", Settings(n_bootstrap=10))
+    real = pipeline.run(
+        examples_dir / "raw", tmp_path / "out", Settings(n_bootstrap=10), cache="off"
+    )  # no cache beside the repository's examples
     assert real.manifest["demodata"] is False
     for path in (tmp_path / "out" / "til_videncenter").glob("*.xlsx"):
         for sheet in openpyxl.load_workbook(path).worksheets:
