@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from omstilling_analysis import cache, clean, demo, load, pipeline
+from omstilling_analysis import cache, clean, demo, load, memo, pipeline
 from omstilling_analysis.cli import main
 from omstilling_analysis.privacy import hash_key
 from omstilling_analysis.settings import Settings
@@ -47,8 +47,15 @@ def runs(tmp_path_factory):
 def test_cache_lies_beside_the_raw_folder(runs):
     base, raw, cold, _ = runs
     assert cache.cache_folder(raw) == (base / "data" / "interim").resolve()
-    entries = [p for p in (base / "data" / "interim").iterdir() if not p.name.startswith(".")]
+    entries = [
+        p
+        for p in (base / "data" / "interim").iterdir()
+        if not p.name.startswith(".") and p.name != memo.FOLDER
+    ]
     assert len(entries) == len(cold.raw.sources) > 1
+    # Beside the sources: the per-wave analyses, one file each, signed pickles.
+    analyses = sorted((base / "data" / "interim" / memo.FOLDER).iterdir())
+    assert analyses and all(p.suffix == ".pkl" for p in analyses)
 
 
 def test_warm_run_writes_the_same_bytes_as_the_cold_run(runs):
@@ -95,9 +102,11 @@ def test_nothing_personal_in_the_cache(runs):
     base, raw, _, _ = runs
     personal = _personal_values(raw)
     assert any("@" in v for v in personal) and len(personal) > 100
-    text = []
+    text, pickled = [], []
     for path in (base / "data" / "interim").rglob("*"):
-        if path.suffix == ".parquet":
+        if path.suffix == ".pkl":
+            pickled.append(path.read_bytes())  # pickle keeps text as UTF-8
+        elif path.suffix == ".parquet":
             frame = pd.read_parquet(path)
             assert not {"email", "name", "kommenta", "responde", "_id"} & set(frame.columns)
             text.append(frame.to_csv())
@@ -107,6 +116,9 @@ def test_nothing_personal_in_the_cache(runs):
     leaked = [v for v in personal if v in joined]
     assert leaked == []
     assert "@" not in joined
+    assert pickled
+    leaked = [v for v in personal if any(v.encode("utf-8") in data for data in pickled)]
+    assert leaked == []
 
 
 def _one_source(tmp_path: Path) -> tuple[Path, clean.CleanSource, bytes]:
