@@ -3,6 +3,8 @@ the index, and the change on the items both waves asked where a theme's item set
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -106,6 +108,7 @@ def changes(
     municipality_scores: pd.DataFrame,
     settings: Settings | None = None,
     responses: pd.DataFrame | None = None,
+    waves: Collection[int] | None = None,
 ) -> pd.DataFrame:
     """Change of each theme score and the index since the municipality's previous wave.
 
@@ -133,6 +136,9 @@ def changes(
         ``min_share_answered`` and ``theme_weights`` for the common-item scores.
     responses : pandas.DataFrame, optional
         The counted responses (``besvarelser``), for the common-item change.
+    waves : collection of int, optional
+        Only the rows of these waves (the change *into* them); their values are those of the
+        whole table. A run keeps each wave's rows for the next run this way.
 
     Returns
     -------
@@ -156,6 +162,10 @@ def changes(
     s = settings if settings is not None else Settings()
     themes = reference.theme_codes()
     now, before = _paired_rows(municipality_scores)
+    if waves is not None:
+        wanted = now["boelge"].astype(int).isin([int(w) for w in waves]).to_numpy()
+        now = now[wanted].reset_index(drop=True)
+        before = before[wanted].reset_index(drop=True)
     if now.empty:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     common = _common_item_scores(responses, now, before, s) if responses is not None else None

@@ -629,10 +629,20 @@ def score_tables(
         "rang.csv": per_wave(
             memo, "rang", {w: (scores[w], municipal_by_wave[w]) for w in scores}, rank, settings
         ),
-        "udvikling.csv": memo.get(
-            "udvikling",
-            (settings.to_dict(), municipal, *(memo_key(memo, a) for a in answers.values())),
-            lambda: change.changes(municipal, settings, responses),
+        "udvikling.csv": _stacked(
+            [
+                # The change into a wave depends on that wave and the earlier ones only.
+                memo.get(
+                    f"udvikling-{wave}",
+                    (
+                        settings.to_dict(),
+                        municipal[municipal["boelge"] <= wave].reset_index(drop=True),
+                        *(memo_key(memo, answers[w]) for w in answers if w <= wave),
+                    ),
+                    lambda wave=wave: change.changes(municipal, settings, responses, waves=[wave]),
+                )
+                for wave in answers
+            ]
         ),
         "reliabilitet.csv": per_wave(
             memo, "reliabilitet", {w: (answers[w], scores[w]) for w in answers}, reliable, settings

@@ -103,19 +103,47 @@ def test_runs_with_the_memo_give_the_cold_run_and_a_new_wave_reuses_the_others(d
     warm = pipeline.run(early, None, settings, cache_dir=cache_dir)
     for name, table in _tables(cold).items():
         pd.testing.assert_frame_equal(_tables(warm)[name], table, obj=name)
-    # The earlier waves' analyses came from the first run; the change between waves and
-    # everything of 2024 were computed.
+    # The earlier waves' analyses came from the first run; everything of 2024 was computed.
     assert sorted(warm.reused) == sorted(
         f"{name}-{wave}"
-        for name in ("indeksrobusthed", "itemstatistik", "klynger", "rang", "reliabilitet")
+        for name in (
+            "indeksrobusthed", "itemstatistik", "klynger", "rang", "reliabilitet", "udvikling"
+        )
         for wave in (2020, 2022)
-    )
+    )  # fmt: skip
     again = pipeline.run(early, None, settings, cache_dir=cache_dir)
     for name, table in _tables(cold).items():
         pd.testing.assert_frame_equal(_tables(again)[name], table, obj=name)
-    assert len(again.reused) == 16
-    # One run's results are kept: the first run's change table (two waves) was pruned.
+    assert len(again.reused) == 18
+    # One run's results are kept, one file per analysis and wave.
     assert sorted(p.name.split("-")[0] for p in memo_dir.iterdir()) == sorted(
-        ["indeksrobusthed"] * 3 + ["itemstatistik"] * 3 + ["klynger"] * 3
-        + ["rang"] * 3 + ["reliabilitet"] * 3 + ["udvikling"]
-    )  # fmt: skip
+        ["indeksrobusthed", "itemstatistik", "klynger", "rang", "reliabilitet", "udvikling"] * 3
+    )
+
+
+def test_per_wave_analyses_stack_to_the_whole_tables(demo_raw):
+    # The run computes these per wave (so that a wave can be kept); stacked, they are what one
+    # call over all waves gives.
+    from omstilling_analysis import change, clean, reliability, score
+
+    settings = Settings(n_bootstrap=25, robustness_draws=0)
+    result = pipeline.run(demo_raw, None, settings, cache="off")
+    responses = result.tables["besvarelser.parquet"]
+    respondent = result.tables["respondentscorer.parquet"]
+    municipal = result.tables["kommunescorer.parquet"]
+    assert respondent["boelge"].nunique() == 3
+    whole = {
+        "udvikling.csv": change.changes(municipal, settings, responses),
+        "rang.csv": score.rank_intervals(respondent, settings),
+        "reliabilitet.csv": reliability.reliability_table(
+            responses, settings, respondent_scores=respondent
+        ),
+        "itemstatistik.csv": reliability.item_statistics(
+            responses,
+            settings,
+            dont_know=clean.dont_know_mask(result.raw.sources, responses),
+        ),
+    }
+    for name, table in whole.items():
+        assert len(table) > 0
+        pd.testing.assert_frame_equal(result.tables[name].reset_index(drop=True), table, obj=name)
