@@ -128,8 +128,14 @@ def test_benchmarks_and_ranks_over_published_municipalities_only(run):
         )
         got = wave_ranks.set_index("Kommunekode")["Rang"]
         assert (got.sort_index() == expected.sort_index()).all()
-        assert (wave_ranks["Rang, 5 %-percentil"] <= wave_ranks["Rang"]).all()
-        assert (wave_ranks["Rang"] <= wave_ranks["Rang, 95 %-percentil"]).all()
+        # A bootstrap rank interval need not hold the rank itself: a noisy municipality near
+        # the top ranks lower in most resamples (the others' noise moves it to the middle of
+        # the pack). Nearly all do (issue 16 asks at least 95 % on unseen data).
+        inside = (wave_ranks["Rang, 5 %-percentil"] <= wave_ranks["Rang"]) & (
+            wave_ranks["Rang"] <= wave_ranks["Rang, 95 %-percentil"]
+        )
+        assert inside.mean() >= 0.95
+        assert (wave_ranks["Rang, 5 %-percentil"] <= wave_ranks["Rang, 95 %-percentil"]).all()
 
 
 def test_workbook_shows_the_published_tables(run):

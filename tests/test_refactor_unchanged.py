@@ -44,6 +44,7 @@ CHANGED_ON_PURPOSE: dict[str, str] = {
     "datakvalitet.csv": "issue 13: values shown by an allow-list, roles and headers checked",
     "udvikling.csv": "issue 11: Welch's t-test, the change on the common items",
     "reliabilitet.csv": "issue 11: standardised alpha as psych, ICC(1)/ICC(2), aarsag",
+    "rang.csv": "issue 15: each municipality's resamples from its own seed (resampling.py)",
 }
 
 
