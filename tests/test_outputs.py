@@ -273,6 +273,9 @@ def test_rename_fallback_fails_at_each_step(old_out, monkeypatch, failing):
 
 
 def test_fallback_holds_back_ctrl_c_between_the_renames(old_out, monkeypatch):
+    # Ctrl-C as a user's shell delivers it: Python's default handler, whatever an earlier test
+    # in this worker process left installed (a library may leave its own while it runs).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     monkeypatch.setattr(outputs, "exchange_folders", lambda a, b: False)
     real_rename, calls = os.rename, []
 
@@ -283,8 +286,11 @@ def test_fallback_holds_back_ctrl_c_between_the_renames(old_out, monkeypatch):
             os.kill(os.getpid(), signal.SIGINT)
 
     monkeypatch.setattr(outputs.os, "rename", rename)
-    with pytest.raises(KeyboardInterrupt):
-        outputs.replace_outputs(old_out, _writer("ny"))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            outputs.replace_outputs(old_out, _writer("ny"))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     # The interrupt came only after the second rename: OUT is wholly the new run.
     assert _tree(old_out) == {**_new_run("ny"), "README.md": b"behold mig"}
     assert _siblings(old_out) == []
