@@ -151,23 +151,31 @@ class Memo:
         self._secret = secret
         self._version = version
         self._used: set[str] = set()
-        # Fingerprints of frames already hashed in this run, by identity (the frame is held,
-        # so its id is not reused): several results share an input.
-        self._known: dict[tuple[int, tuple[str, ...]], tuple[Any, str]] = {}
+        # What this run derived from an object already (its fingerprint, its rows by wave), by
+        # identity; the object is held, so its id is not reused. Several results share inputs.
+        self._derived: dict[tuple[int, Any], tuple[Any, Any]] = {}
         self.reused: list[str] = []
         self.computed: list[str] = []
+
+    def once(self, value: Any, what: Any, derive: Callable[[], T]) -> T:
+        """``derive()``, computed once per ``value`` (by identity) and ``what`` in this run."""
+        known = self._derived.get((id(value), what))
+        if known is None or known[0] is not value:
+            known = (value, derive())
+            self._derived[(id(value), what)] = known
+        return known[1]
 
     def part(self, value: Any, without: tuple[str, ...] = ()) -> str:
         """``fingerprint(value)`` (a frame ``without`` those columns), computed once per object
         in this run: a key part several results share."""
         if self.folder is None:
             return ""
-        known = self._known.get((id(value), without))
-        if known is None or known[0] is not value:
-            content = value.drop(columns=list(without), errors="ignore") if without else value
-            known = (value, fingerprint(content))
-            self._known[(id(value), without)] = known
-        return known[1]
+
+        def content() -> str:
+            kept = value.drop(columns=list(without), errors="ignore") if without else value
+            return fingerprint(kept)
+
+        return self.once(value, ("fingerprint", without), content)
 
     def get(self, name: str, parts: tuple, compute: Callable[[], T]) -> T:
         """The result of ``compute()``, from the folder when ``name`` with the same ``parts``

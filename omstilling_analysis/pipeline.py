@@ -18,20 +18,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from omstilling_analysis import clean, load, reference
+from omstilling_analysis.cache import CACHE_MODES, SourceCache, cache_folder, checksum
 from omstilling_analysis.demo.folder import is_demo_folder
 from omstilling_analysis.memo import FOLDER as MEMO_FOLDER
 from omstilling_analysis.memo import Memo, code_fingerprint
 from omstilling_analysis.publish import PublishedTables, publish, wave_key
 from omstilling_analysis.settings import Settings
-
-if TYPE_CHECKING:
-    from omstilling_analysis.cache import SourceCache
 
 __all__ = [
     "ProgressLog",
@@ -189,8 +187,6 @@ def load_raw(
     of being read and cleaned, and a source cleaned anew is stored there. ``key`` is the HMAC
     key (by default the cache's, else :func:`privacy.hash_key`).
     """
-    from omstilling_analysis.cache import checksum
-
     progress = progress or ProgressLog(False)
     key = key if key is not None else (cache.key if cache is not None else None)
     if isinstance(raw_dir, (list, tuple)):
@@ -294,12 +290,6 @@ def combine_outcomes(files: list[load.OutcomeFile]) -> tuple[pd.DataFrame, pd.Da
     return kept, quality
 
 
-def _sha256(path: Path) -> str:
-    from omstilling_analysis.cache import checksum
-
-    return checksum(path)
-
-
 def _versions() -> dict[str, str]:
     names = [
         "omstilling-analysis", "pandas", "numpy", "pyarrow", "python-calamine", "openpyxl",
@@ -334,7 +324,7 @@ def describe_run(
                 "form": source.shape,
                 "dialekt": source.dialect,
                 "boelge": source.wave,
-                "sha256": source.sha256 or _sha256(path),
+                "sha256": source.sha256 or checksum(path),
                 "fra_cache": source.from_cache,
                 "raekker_ind": source.n_rows,
                 "raekker_talt": int(
@@ -353,7 +343,7 @@ def describe_run(
                 "kilde": outcome.source,
                 "form": "udfaldsfil",
                 "dialekt": outcome.dialect,
-                "sha256": _sha256(outcome.path),
+                "sha256": checksum(outcome.path),
                 "raekker_ind": len(outcome.table),
             }
         )
@@ -412,16 +402,14 @@ def analyse(
         "udeladte.csv": left_out,
         "datakvalitet.csv": quality,
     }
-    answers = wave_slices(responses)
-    tables.update(score_tables(raw, responses, settings, progress, memo, answers))
-    scores = wave_slices(tables["respondentscorer.parquet"])
+    memo = memo or Memo(None, b"", "")
+    tables.update(score_tables(raw, responses, settings, progress, memo))
     cluster_result, cluster_tables_ = cluster_tables(
         tables["kommunescorer.parquet"],
         tables["respondentscorer.parquet"],
         settings,
         progress,
         memo,
-        scores,
     )
     tables.update(cluster_tables_)
     effects_result, effect_tables_, notes = effect_tables(
@@ -429,9 +417,7 @@ def analyse(
     )
     tables.update(effect_tables_)
     published = publish(tables, settings)
-    robust = robustness_tables(
-        responses, tables, published, settings, progress, memo, answers, scores
-    )
+    robust = robustness_tables(responses, tables, published, settings, progress, memo)
     tables.update(robust)
     published = dataclasses.replace(
         published,
@@ -462,8 +448,6 @@ def robustness_tables(
     settings: Settings,
     progress: ProgressLog,
     memo: Memo | None = None,
-    answers: Mapping[int, pd.DataFrame] | None = None,
-    scores: Mapping[int, pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """How far each published rank moves with how the index is built (issue 16): the joint
     rank intervals and the Sobol indices, over the published municipalities only; per wave
@@ -473,10 +457,9 @@ def robustness_tables(
     if settings.robustness_draws == 0 or published.shown_any() is False:
         return {}
     memo = memo or Memo(None, b"", "")
-    answers = answers if answers is not None else wave_slices(responses)
-    if scores is None:
-        scores = wave_slices(tables["respondentscorer.parquet"])
-    municipal = wave_slices(tables["kommunescorer.parquet"])
+    answers = wave_slices(responses, memo)
+    scores = wave_slices(tables["respondentscorer.parquet"], memo)
+    municipal = wave_slices(tables["kommunescorer.parquet"], memo)
     shown = published.scores
     ranks, sensitivity = [], []
     for wave in answers:
@@ -542,8 +525,11 @@ def check_schemas(tables: Mapping[str, pd.DataFrame], published: PublishedTables
     schemas.validate_frame(schemas.PublishedMunicipalityScores, published.scores)
 
 
-def wave_slices(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
-    """``frame``'s rows per wave (in row order, index reset), by ascending wave."""
+def wave_slices(frame: pd.DataFrame, memo: Memo | None = None) -> dict[int, pd.DataFrame]:
+    """``frame``'s rows per wave (in row order, index reset), by ascending wave; made once per
+    frame in a run with ``memo`` (the same slices, so their fingerprints are taken once too)."""
+    if memo is not None:
+        return memo.once(frame, "wave_slices", lambda: wave_slices(frame))
     waves = frame["boelge"].to_numpy()
     slices = {}
     for wave in sorted(pd.unique(waves)):
@@ -590,11 +576,9 @@ def score_tables(
     settings: Settings,
     progress: ProgressLog,
     memo: Memo | None = None,
-    answers: Mapping[int, pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Theme scores, index and levels, benchmarks, ranks, change and reliability; the per-wave
-    analyses from ``memo`` where a wave is unchanged since the run that kept them.
-    ``answers``: ``responses`` by wave (:func:`wave_slices`), if already made."""
+    analyses from ``memo`` where a wave is unchanged since the run that kept them."""
     from omstilling_analysis import change, reliability, score
 
     memo = memo or Memo(None, b"", "")
@@ -602,8 +586,8 @@ def score_tables(
     municipal = score.municipality_scores(respondent, settings)
     progress.say(f"scorer for {len(municipal)} kommuner × bølger")
     dont_know = clean.dont_know_mask(raw.sources, responses)
-    answers = answers if answers is not None else wave_slices(responses)
-    scores = wave_slices(respondent)
+    answers = wave_slices(responses, memo)
+    scores = wave_slices(respondent, memo)
     dont_knows = {
         wave: dont_know.iloc[np.flatnonzero(responses["boelge"].to_numpy() == wave)].reset_index(
             drop=True
@@ -611,7 +595,7 @@ def score_tables(
         for wave in answers
     }
 
-    municipal_by_wave = wave_slices(municipal)
+    municipal_by_wave = wave_slices(municipal, memo)
 
     def rank(rs: pd.DataFrame, ms: pd.DataFrame) -> pd.DataFrame:
         return score.rank_intervals(rs, settings, municipality_scores=ms)
@@ -665,15 +649,13 @@ def cluster_tables(
     settings: Settings,
     progress: ProgressLog,
     memo: Memo | None = None,
-    scores: Mapping[int, pd.DataFrame] | None = None,
 ) -> tuple[Any, dict[str, pd.DataFrame]]:
     """Types of municipality per wave, their profiles and the choice of k; each wave's fit
     from ``memo`` where the wave's scores and respondents are unchanged."""
     from omstilling_analysis import clusters
 
     memo = memo or Memo(None, b"", "")
-    if scores is None:
-        scores = wave_slices(respondent_scores) if len(respondent_scores) else {}
+    scores = wave_slices(respondent_scores, memo) if len(respondent_scores) else {}
 
     def fit_wave(raw, eligible_codes, respondents, wave, wave_settings):
         wave_rows = scores.get(wave)
@@ -755,7 +737,7 @@ def final_manifest(result: RunResult, folder: str | Path) -> dict:
     of every output file written into ``folder``."""
     root = Path(folder)
     outputs = {
-        path.relative_to(root).as_posix(): _sha256(path)
+        path.relative_to(root).as_posix(): checksum(path)
         for path in sorted(root.rglob("*"))
         if path.is_file() and path.name != "manifest.json"
     }
@@ -825,8 +807,6 @@ def run(
 
     settings = settings or Settings()
     log = progress if isinstance(progress, ProgressLog) else ProgressLog(bool(progress))
-    from omstilling_analysis.cache import CACHE_MODES, SourceCache, cache_folder
-
     if cache not in CACHE_MODES:
         raise ValueError(cache)
     outputs.check_folders(raw_dir, out_dir)

@@ -142,6 +142,13 @@ def _no_stability(k: int, n: int) -> Stability:
     return Stability(nothing, nothing, nothing, np.nan, np.full(n, np.nan), 0)
 
 
+def _standardised(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The wave's centre, scale (1 for a theme without spread) and standardised scores."""
+    centre, scale = raw.mean(axis=0), raw.std(axis=0, ddof=1)
+    scale = np.where(scale > 0, scale, 1.0)
+    return centre, scale, (raw - centre) / scale
+
+
 @dataclass(frozen=True)
 class WaveFit:
     """The costly part of one wave's clustering: the choice of k and method, the partition,
@@ -166,9 +173,7 @@ def fit_wave(
 ) -> WaveFit:
     """Choose k and the method for one wave's eligible municipalities (``raw``: their six
     theme scores, in the order of ``eligible_codes``), fit the partition and bootstrap it."""
-    centre, scale = raw.mean(axis=0), raw.std(axis=0, ddof=1)
-    scale = np.where(scale > 0, scale, 1.0)
-    Z = (raw - centre) / scale
+    centre, scale, Z = _standardised(raw)
     seed = _wave_seed(settings.seed, int(wave))
     table = select_k(Z, seed=seed, settings=settings)
     choice = dict(choose_solution(table, settings))
@@ -277,8 +282,7 @@ def cluster_municipalities(
         table, choice, labels = fitted.table, fitted.choice, fitted.labels
         method, k = str(choice["metode"]), int(choice["k"])
         k_found = int(labels.max()) + 1
-        centre, scale = raw.mean(axis=0), raw.std(axis=0, ddof=1)
-        Z = (raw - centre) / np.where(scale > 0, scale, 1.0)
+        Z = _standardised(raw)[2]
         centroids = np.stack([raw[labels == c].mean(axis=0) for c in range(k_found)])
         z_means = np.stack([Z[labels == c].mean(axis=0) for c in range(k_found)])
         agreement = fitted.agreement
