@@ -29,6 +29,7 @@ import os
 import pickle
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["FOLDER", "Memo", "code_fingerprint", "fingerprint"]
+__all__ = ["FOLDER", "Memo", "MemoLog", "code_fingerprint", "fingerprint"]
 
 #: The memo's folder inside the interim folder.
 FOLDER = "analyser"
@@ -58,17 +59,21 @@ def _update(digest, part: Any) -> None:
         if part.dtype.kind in "biufcmM" and isinstance(part.dtype, np.dtype):
             digest.update(np.ascontiguousarray(part.to_numpy()).tobytes())
         elif hasattr(part.array, "__arrow_array__") and part.dtype.kind in "OUS":
-            # Text held by pyarrow: its offsets and bytes as they are (hashing row by row is
-            # the slow part of a key otherwise).
+            # Text held by pyarrow: the texts' lengths, then their bytes, as they are (hashing
+            # row by row is the slow part of a key otherwise). Lengths and bytes each in one
+            # stream: the same texts in other chunks hash the same.
             digest.update(part.isna().to_numpy().tobytes())
+            texts = []
             for chunk in _chunks(pa.array(part.array)):
                 kind = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
                 _, offset_buffer, data = chunk.buffers()
                 offsets = np.frombuffer(offset_buffer, dtype=kind)
                 offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
-                digest.update((offsets - offsets[0]).astype(np.int64).tobytes())
+                digest.update(np.diff(offsets).astype(np.int64).tobytes())
                 if data is not None:
-                    digest.update(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
+                    texts.append(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
+            for text in texts:
+                digest.update(text)
         else:
             # Nullable, categorical and object columns: pandas' own stable row hashes.
             hashed = pd.util.hash_pandas_object(part, index=False, categorize=False)
@@ -104,6 +109,9 @@ def fingerprint(*parts: Any) -> str:
     (True, False)
     >>> fingerprint("rang", {"seed": 1}) == fingerprint("rang", {"seed": 2})
     False
+    >>> texts = pd.Series(["BOR", "STR", None, "DAT"], dtype="str")
+    >>> fingerprint(pd.concat([texts[:2], texts[2:]])) == fingerprint(texts)  # two chunks, one
+    True
     """
     digest = hashlib.sha256()
     for part in parts:
@@ -122,6 +130,16 @@ def code_fingerprint() -> str:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class MemoLog:
+    """What a piece of work did with a :class:`Memo`: the files it used, the names of the
+    results it reused and computed (:meth:`Memo.logged`)."""
+
+    used: tuple[str, ...]
+    reused: tuple[str, ...]
+    computed: tuple[str, ...]
 
 
 class Memo:
@@ -182,17 +200,62 @@ class Memo:
         (and version) was computed before."""
         if self.folder is None:
             return compute()
-        key = fingerprint(self._version, name, *parts)
-        path = self.folder / f"{name}-{key[:40]}{_SUFFIX}"
-        self._used.add(path.name)
-        value = self._read(path) if self._reuse else None
-        if value is not None:
+        found = self.lookup(name, parts)
+        if found is not None:
             self.reused.append(name)
-            return value[0]
+            return found[0]
         result = compute()
         self.computed.append(name)
-        self._write(path, result)
+        self.keep(name, parts, result)
         return result
+
+    def lookup(self, name: str, parts: tuple) -> tuple[Any] | None:
+        """``(value,)`` kept for ``name`` with these ``parts``, or ``None``; either way the
+        entry is this run's (:meth:`prune` keeps it). Not counted in :attr:`reused`."""
+        if self.folder is None:
+            return None
+        path = self._path(name, parts)
+        self._used.add(path.name)
+        return self._read(path) if self._reuse else None
+
+    def keep(self, name: str, parts: tuple, value: Any) -> None:
+        """Keep ``value`` for ``name`` with these ``parts`` (for :meth:`lookup`)."""
+        if self.folder is not None:
+            path = self._path(name, parts)
+            self._used.add(path.name)
+            self._write(path, value)
+
+    def _path(self, name: str, parts: tuple) -> Path:
+        key = fingerprint(self._version, name, *parts)
+        return self.folder / f"{name}-{key[:40]}{_SUFFIX}"
+
+    def logged(self, compute: Callable[[], T]) -> tuple[T, MemoLog]:
+        """``compute()`` and what it did with this memo, as a :class:`MemoLog` that
+        :meth:`absorb` adds back; the memo itself is left as it was before. For work done in a
+        forked child (:mod:`omstilling_analysis.parallel`), whose memo is a copy: without the
+        log the parent would not know which results were used, and :meth:`prune` would remove
+        them."""
+        used, reused, computed = set(self._used), len(self.reused), len(self.computed)
+        value = compute()
+        log = MemoLog(
+            tuple(sorted(self._used - used)),
+            tuple(self.reused[reused:]),
+            tuple(self.computed[computed:]),
+        )
+        self._used, self.reused, self.computed = (
+            used,
+            self.reused[:reused],
+            self.computed[:computed],
+        )
+        return value, log
+
+    def absorb(self, logged: tuple[T, MemoLog]) -> T:
+        """The value of :meth:`logged`'s result, with its log added to this memo."""
+        value, log = logged
+        self._used.update(log.used)
+        self.reused += log.reused
+        self.computed += log.computed
+        return value
 
     def _read(self, path: Path) -> tuple[Any] | None:
         try:

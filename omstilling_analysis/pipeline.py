@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from omstilling_analysis import clean, load, reference
+from omstilling_analysis import clean, load, parallel, reference, score
 from omstilling_analysis.cache import CACHE_MODES, SourceCache, cache_folder, checksum
 from omstilling_analysis.demo.folder import is_demo_folder
 from omstilling_analysis.memo import FOLDER as MEMO_FOLDER
 from omstilling_analysis.memo import Memo, code_fingerprint
-from omstilling_analysis.publish import PublishedTables, publish, wave_key
+from omstilling_analysis.publish import PublishedTables, publish, published_scores, wave_key
 from omstilling_analysis.settings import Settings
 
 __all__ = [
@@ -171,6 +171,29 @@ def clean_source(source: load.RawSource, key: bytes | None = None) -> clean.Clea
     raise TypeError(type(source))
 
 
+def read_and_clean(
+    entry: Path,
+    key: bytes | None = None,
+    cache: SourceCache | None = None,
+    digest: str | None = None,
+) -> clean.CleanSource | load.OutcomeFile | load.RawDataError:
+    """One raw entry read (:func:`load.read_source`) and, unless it is an outcome file,
+    cleaned (and stored in ``cache`` under its checksum ``digest``); a file that cannot be
+    used is returned as its :class:`load.RawDataError`."""
+    try:
+        source = load.read_source(entry)
+        if isinstance(source, load.OutcomeFile):
+            return source
+        cleaned = clean_source(source, key)
+    except load.RawDataError as error:
+        return error
+    del source  # the raw table is not needed beside its cleaned rows
+    cleaned.sha256 = digest
+    if cache is not None:
+        cache.store(cleaned)
+    return cleaned
+
+
 def load_raw(
     raw_dir: str | Path | list[Path],
     progress: ProgressLog | None = None,
@@ -203,33 +226,35 @@ def load_raw(
     else:
         entries, ignored = load.list_raw_entries(raw_dir)
         base = Path(raw_dir)
+    digests: dict[Path, str | None] = {}
+    found: dict[Path, clean.CleanSource] = {}
+    for entry in entries:
+        if cache is not None:
+            try:
+                digests[entry] = checksum(entry)
+            except OSError:
+                digests[entry] = None  # read_source names the problem
+            cached = cache.load(entry.name, digests[entry]) if digests[entry] else None
+            if cached is not None:
+                found[entry] = cached
+    unread = [entry for entry in entries if entry not in found]
+
+    def read(entry: Path) -> clean.CleanSource | load.OutcomeFile | load.RawDataError:
+        return read_and_clean(entry, key, cache, digests.get(entry))
+
+    # Several sources are read and cleaned at once, each by a forked child (a core each).
+    fresh = parallel.forked_map(read, unread, processes=len(unread))
     sources: list[clean.CleanSource] = []
     outcome_files: list[load.OutcomeFile] = []
     errors: list[load.RawDataError] = []
     for entry in progress.bar(entries, "Indlæser", total=len(entries)):
-        digest = None
-        if cache is not None:
-            try:
-                digest = checksum(entry)
-            except OSError:
-                digest = None  # read_source names the problem
-            cached = cache.load(entry.name, digest) if digest else None
-            if cached is not None:
-                sources.append(cached)
-                continue
-        try:
-            source = load.read_source(entry)
-            if isinstance(source, load.OutcomeFile):
-                outcome_files.append(source)
-            else:
-                cleaned = clean_source(source, key)
-                del source  # the raw table is not needed beside its cleaned rows
-                cleaned.sha256 = digest
-                if cache is not None:
-                    cache.store(cleaned)
-                sources.append(cleaned)
-        except load.RawDataError as error:
-            errors.append(error)
+        item = found[entry] if entry in found else next(fresh)
+        if isinstance(item, load.RawDataError):
+            errors.append(item)
+        elif isinstance(item, load.OutcomeFile):
+            outcome_files.append(item)
+        else:
+            sources.append(item)
     for source in sources:
         progress.say(
             f"{source.source}: bølge {source.wave}, {source.n_rows} rækker, "
@@ -403,21 +428,40 @@ def analyse(
         "datakvalitet.csv": quality,
     }
     memo = memo or Memo(None, b"", "")
-    tables.update(score_tables(raw, responses, settings, progress, memo))
-    cluster_result, cluster_tables_ = cluster_tables(
-        tables["kommunescorer.parquet"],
-        tables["respondentscorer.parquet"],
-        settings,
-        progress,
-        memo,
+    respondent = score.respondent_scores(responses, settings)
+    municipal = score.municipality_scores(respondent, settings)
+    progress.say(f"scorer for {len(municipal)} kommuner × bølger")
+    for frame in (responses, respondent):
+        # The waves' rows and their fingerprints made once, here: the work forked below
+        # inherits them.
+        for rows in wave_slices(frame, memo).values():
+            memo_key(memo, rows)
+    shown = published_scores(municipal, settings)
+    # The types of municipality and the index robustness are each computed by a forked child
+    # (:mod:`omstilling_analysis.parallel`) while this process computes the rank intervals,
+    # change and reliability: the three take most of the analysis and need only the scores.
+    clustering = parallel.in_background(
+        lambda: memo.logged(lambda: cluster_tables(municipal, respondent, settings, memo))
     )
+    robustness = parallel.in_background(
+        lambda: memo.logged(
+            lambda: robustness_tables(responses, respondent, municipal, shown, settings, memo)
+        )
+    )
+    tables.update(score_tables(raw, responses, respondent, municipal, settings, memo))
+    progress.say("rangintervaller, udvikling og reliabilitet beregnet")
+    cluster_result, cluster_tables_ = memo.absorb(clustering.result())
+    for row in cluster_result.chosen.itertuples(index=False):
+        progress.say(f"bølge {row.boelge}: {row.k} klynger ({row.metode})")
     tables.update(cluster_tables_)
     effects_result, effect_tables_, notes = effect_tables(
         raw, tables["kommunescorer.parquet"], settings, progress
     )
     tables.update(effect_tables_)
     published = publish(tables, settings)
-    robust = robustness_tables(responses, tables, published, settings, progress, memo)
+    robust = memo.absorb(robustness.result())
+    if robust:
+        progress.say(f"indeksets robusthed: {settings.robustness_draws} samtidige træk pr. bølge")
     tables.update(robust)
     published = dataclasses.replace(
         published,
@@ -443,27 +487,29 @@ def analyse(
 
 def robustness_tables(
     responses: pd.DataFrame,
-    tables: Mapping[str, pd.DataFrame],
-    published: PublishedTables,
+    respondent_scores: pd.DataFrame,
+    municipality_scores: pd.DataFrame,
+    shown_scores: pd.DataFrame,
     settings: Settings,
-    progress: ProgressLog,
     memo: Memo | None = None,
 ) -> dict[str, pd.DataFrame]:
     """How far each published rank moves with how the index is built (issue 16): the joint
-    rank intervals and the Sobol indices, over the published municipalities only; per wave
-    (each wave draws from its own seeds), from ``memo`` where a wave is unchanged."""
+    rank intervals and the Sobol indices, over the published municipalities only
+    (``shown_scores``: :func:`publish.published_scores` of ``municipality_scores``); per wave
+    (each wave draws from its own seeds), from ``memo`` where a wave is unchanged. ``{}`` when
+    no index is published or the settings ask for no draws."""
     from omstilling_analysis import robustness
 
-    if settings.robustness_draws == 0 or published.shown_any() is False:
+    shown_any = len(shown_scores) and bool((~shown_scores[f"{score.INDEX}_skjult"]).any())
+    if settings.robustness_draws == 0 or not shown_any:
         return {}
     memo = memo or Memo(None, b"", "")
     answers = wave_slices(responses, memo)
-    scores = wave_slices(tables["respondentscorer.parquet"], memo)
-    municipal = wave_slices(tables["kommunescorer.parquet"], memo)
-    shown = published.scores
+    scores = wave_slices(respondent_scores, memo)
+    municipal = wave_slices(municipality_scores, memo)
     ranks, sensitivity = [], []
     for wave in answers:
-        keys = shown[shown["boelge"] == wave].reset_index(drop=True)
+        keys = shown_scores[shown_scores["boelge"] == wave].reset_index(drop=True)
 
         def compute(wave: int = wave, keys: pd.DataFrame = keys):
             result = robustness.index_robustness(
@@ -488,7 +534,6 @@ def robustness_tables(
         )
         ranks.append(wave_ranks)
         sensitivity.append(wave_sensitivity)
-    progress.say(f"indeksets robusthed: {settings.robustness_draws} samtidige træk pr. bølge")
     return {
         "indeksrobusthed.csv": _stacked(ranks),
         "indeksfoelsomhed.csv": _stacked(sensitivity),
@@ -573,18 +618,18 @@ def per_wave(
 def score_tables(
     raw: RawData,
     responses: pd.DataFrame,
+    respondent: pd.DataFrame,
+    municipal: pd.DataFrame,
     settings: Settings,
-    progress: ProgressLog,
     memo: Memo | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Theme scores, index and levels, benchmarks, ranks, change and reliability; the per-wave
-    analyses from ``memo`` where a wave is unchanged since the run that kept them."""
-    from omstilling_analysis import change, reliability, score
+    """The theme scores (``respondent`` and ``municipal``: :func:`score.respondent_scores` and
+    :func:`score.municipality_scores` of ``responses``) with benchmarks, rank intervals,
+    change, reliability and item statistics; the per-wave analyses from ``memo`` where a wave
+    is unchanged since the run that kept them."""
+    from omstilling_analysis import change, reliability
 
     memo = memo or Memo(None, b"", "")
-    respondent = score.respondent_scores(responses, settings)
-    municipal = score.municipality_scores(respondent, settings)
-    progress.say(f"scorer for {len(municipal)} kommuner × bølger")
     dont_know = clean.dont_know_mask(raw.sources, responses)
     answers = wave_slices(responses, memo)
     scores = wave_slices(respondent, memo)
@@ -639,7 +684,6 @@ def score_tables(
             settings,
         ),  # fmt: skip
     }
-    progress.say("rangintervaller, udvikling og reliabilitet beregnet")
     return tables
 
 
@@ -647,7 +691,6 @@ def cluster_tables(
     municipality_scores: pd.DataFrame,
     respondent_scores: pd.DataFrame,
     settings: Settings,
-    progress: ProgressLog,
     memo: Memo | None = None,
 ) -> tuple[Any, dict[str, pd.DataFrame]]:
     """Types of municipality per wave, their profiles and the choice of k; each wave's fit
@@ -668,8 +711,6 @@ def cluster_tables(
     result = clusters.cluster_municipalities(
         municipality_scores, respondent_scores, settings, fit_wave=fit_wave
     )
-    for row in result.chosen.itertuples(index=False):
-        progress.say(f"bølge {row.boelge}: {row.k} klynger ({row.metode})")
     return result, {
         "klynger.csv": result.assignments,
         "klyngeprofiler.csv": result.profiles,
@@ -702,16 +743,17 @@ def effect_tables(
     return result, {"effekter.csv": result.table, "effekter_mangler.csv": result.missing}, ()
 
 
-def write_run_files(result: RunResult, folder: str | Path) -> list[Path]:
+def write_run_files(result: RunResult, folder: str | Path, memo: Memo | None = None) -> list[Path]:
     """Write every output of ``result`` into ``folder`` (no manifest): the internal tables,
-    ``til_videncenter/`` and, as the contract names them, ``opsummering_<bølge>.xlsx``."""
+    ``til_videncenter/`` and, as the contract names them, ``opsummering_<bølge>.xlsx``. With
+    ``memo`` the figures of unchanged waves are taken from the last run's (the same bytes)."""
     from omstilling_analysis.report.videncenter import FOLDER, write_videncenter
 
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     data = result.summary_data()
     # The figures are most of the stage: they are drawn on the other cores meanwhile.
-    data.draw_ahead()
+    data.draw_ahead(memo)
     written = []
     for name, table in result.tables.items():
         path = target / name
@@ -751,7 +793,10 @@ def final_manifest(result: RunResult, folder: str | Path) -> dict:
 
 
 def write_outputs(
-    result: RunResult, out_dir: str | Path, progress: ProgressLog | None = None
+    result: RunResult,
+    out_dir: str | Path,
+    progress: ProgressLog | None = None,
+    memo: Memo | None = None,
 ) -> list[Path]:
     """Write every output of the run and make them ``out_dir`` as a whole.
 
@@ -766,7 +811,7 @@ def write_outputs(
     progress = progress or ProgressLog(False)
 
     def write(folder: Path) -> None:
-        write_run_files(result, folder)
+        write_run_files(result, folder, memo)
         names = sorted([*(p.name for p in folder.iterdir()), "manifest.json"])
         manifest = final_manifest(result, folder) | {"filer": names}
         (folder / "manifest.json").write_text(
@@ -828,11 +873,12 @@ def run(
         reuse=cache == "use",
     )
     result = dataclasses.replace(analyse(raw, settings, log, memo), reused=tuple(memo.reused))
-    memo.prune()
     if memo.reused:
         log.say(f"genbrugt fra sidste kørsel: {len(memo.reused)} analyser af uændrede bølger")
     if out_dir is not None:
-        write_outputs(result, out_dir, log)
+        write_outputs(result, out_dir, log, memo)
+    # After the writing: the figures kept for the next run are this run's too.
+    memo.prune()
     return result
 
 

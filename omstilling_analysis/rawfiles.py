@@ -97,6 +97,10 @@ class RawDataError(Exception):
         self.problem = strip_control(problem)
         super().__init__(f"{self.source}: {self.problem}")
 
+    def __reduce__(self):
+        # Pickled by its two parts (a source read in a forked child reports its error).
+        return (type(self), (self.source, self.problem))
+
 
 # --------------------------------------------------------------------------- headers
 

@@ -277,3 +277,59 @@ def test_the_cache_is_ignored_by_git():
         capture_output=True,
     )
     assert done.returncode == 0
+
+
+def test_a_waves_figures_are_those_drawn_from_every_wave(runs):
+    """Each figure of one wave is drawn from the tables cut to that wave and the earlier ones
+    (``plots.inputs_up_to``, what its key holds): the same bytes as drawn from the whole run."""
+    from omstilling_analysis.plots import FIGURES, figure_keys
+    from omstilling_analysis.plots.style import png_bytes
+
+    base, _, cold, _ = runs
+    inputs = cold.figure_inputs()
+    written = {p.stem: p for p in (base / "cold").rglob("figurer/*.png")}
+    keyed = figure_keys(inputs)
+    checked = 0
+    for spec in FIGURES.values():
+        for instance in spec.instances(inputs):
+            stem = spec.pattern.format(**instance)
+            assert ("boelge" in instance) == (stem in keyed), stem
+            if "boelge" in instance:
+                assert png_bytes(spec.draw(inputs, **instance)) == written[stem].read_bytes(), stem
+                checked += 1
+    assert checked >= 20  # every family of one wave, for each of the demo's three waves
+
+
+def test_a_new_wave_redraws_only_its_own_figures(tmp_path, monkeypatch):
+    """After a wave was added, the earlier waves' figures come from the memo (their inputs are
+    unchanged) and the outputs are the bytes of a cold run."""
+    from omstilling_analysis.report.data import SummaryData
+
+    raw = tmp_path / "data" / "raw"
+    demo.generate(raw, seed=3)
+    held = tmp_path / "held"
+    held.mkdir()
+    for entry in raw.iterdir():
+        if "2024" in entry.name:
+            shutil.move(entry, held / entry.name)
+    reused: list[list[str]] = []
+    draw_ahead = SummaryData.draw_ahead
+
+    def spy(self, memo=None):
+        draw_ahead(self, memo)
+        reused.append(list(self.reused_figures))
+
+    monkeypatch.setattr(SummaryData, "draw_ahead", spy)
+    pipeline.run(raw, tmp_path / "out", SETTINGS)
+    assert reused == [[]]
+    for entry in held.iterdir():
+        shutil.move(entry, raw / entry.name)
+    warm = pipeline.run(raw, tmp_path / "out", SETTINGS)
+    keyed = set(warm.summary_data().figure_keys)
+    earlier = {stem for stem in keyed if not stem.endswith("_2024")}
+    assert len(earlier) >= 14 and set(reused[1]) == earlier
+    pipeline.run(raw, tmp_path / "kold", SETTINGS, cache="off")
+    assert _outputs(tmp_path / "out") == _outputs(tmp_path / "kold")
+    assert reused[2] == []
+    figures = list((raw.parent / "interim" / memo.FOLDER).glob("figur-*"))
+    assert len(figures) == len(keyed)  # the run's own, the replaced ones pruned

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from openpyxl.utils.escape import unescape
 
-from omstilling_analysis import publish, reference, report, text
+from omstilling_analysis import parallel, publish, reference, report, text
 from omstilling_analysis.report import feedback, videncenter
 from omstilling_analysis.settings import Settings
 
@@ -377,7 +377,7 @@ def test_figures_drawn_in_worker_processes_are_the_bytes_drawn_in_process(run):
     from omstilling_analysis.plots import render
     from omstilling_analysis.plots.style import png_bytes
 
-    if render.workers() == 0:
+    if parallel.workers() == 0:
         pytest.skip("no fork or a single core: the figures are drawn in process")
     data = videncenter.summary_data(run["tables"], run["manifest"], run["settings"])
     futures = render.render_in_background(data.figures)
@@ -398,7 +398,7 @@ def test_figures_drawn_in_worker_processes_are_the_bytes_drawn_in_process(run):
 def test_a_figure_failing_in_a_worker_raises_its_error(run):
     from omstilling_analysis.plots import render
 
-    if render.workers() == 0:
+    if parallel.workers() == 0:
         pytest.skip("no fork or a single core: the figures are drawn in process")
     data = videncenter.summary_data(run["tables"], run["manifest"], run["settings"])
 

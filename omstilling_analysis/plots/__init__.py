@@ -11,6 +11,7 @@ respondent-level or unsuppressed table.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,15 @@ from matplotlib.figure import Figure
 
 from omstilling_analysis.publish import PublishedTables
 
-__all__ = ["FIGURES", "FigureInputs", "FigureSpec", "figure_makers", "figure_spec"]
+__all__ = [
+    "FIGURES",
+    "FigureInputs",
+    "FigureSpec",
+    "figure_keys",
+    "figure_makers",
+    "figure_spec",
+    "inputs_up_to",
+]
 
 
 @dataclass(frozen=True)
@@ -310,10 +319,102 @@ def figure_spec(stem: str) -> FigureSpec:
     raise KeyError(stem)
 
 
+def inputs_up_to(inputs: FigureInputs, wave: int) -> FigureInputs:
+    """``inputs`` cut to the waves up to ``wave``, without the effects: all that a figure of
+    ``wave`` shows (a change looks back, never ahead; the effects have figures of their own).
+
+    A wave's figures are drawn from these (:func:`figure_makers`), so that a figure of a wave
+    whose tables are unchanged can be taken from the last run (:func:`figure_keys`): adding a
+    new wave does not redraw the earlier waves' figures.
+    """
+
+    def cut(value: Any) -> Any:
+        numeric = isinstance(value, pd.DataFrame) and "boelge" in value.columns
+        if numeric and pd.api.types.is_numeric_dtype(value["boelge"]):
+            return value[value["boelge"] <= wave]
+        return value
+
+    published = inputs.published
+    tables = {
+        f.name: cut(getattr(published, f.name))
+        for f in dataclasses.fields(published)
+        if isinstance(getattr(published, f.name), pd.DataFrame)
+        and f.name not in ("effects", "effects_missing")
+    }
+    cut_published = dataclasses.replace(
+        published,
+        **tables,
+        effects=None,
+        effects_missing=None,
+        robustness_sentences={
+            w: text for w, text in published.robustness_sentences.items() if w <= wave
+        },
+    )
+    clusters = inputs.clusters
+    if clusters is not None:
+        clusters = dataclasses.replace(
+            clusters,
+            **{
+                f.name: cut(getattr(clusters, f.name))
+                for f in dataclasses.fields(clusters)
+                if isinstance(getattr(clusters, f.name), pd.DataFrame)
+            },
+        )
+    extra = {name: cut(frame) for name, frame in inputs.extra.items()}
+    return FigureInputs(cut_published, clusters, None, extra)
+
+
+def _input_parts(inputs: FigureInputs) -> tuple:
+    """Everything of ``inputs`` a figure can read, as parts of a memo key."""
+    published = inputs.published
+    parts: list[Any] = [published.settings.to_dict()]
+    for f in dataclasses.fields(published):
+        value = getattr(published, f.name)
+        if isinstance(value, pd.DataFrame) or value is None:
+            parts += [f.name, value]
+    parts.append(sorted((int(w), text) for w, text in published.robustness_sentences.items()))
+    if inputs.clusters is not None:
+        parts += [getattr(inputs.clusters, f.name) for f in dataclasses.fields(inputs.clusters)]
+    parts += [item for name in sorted(inputs.extra) for item in (name, inputs.extra[name])]
+    return tuple(parts)
+
+
+def _wave_inputs(inputs: FigureInputs) -> Callable[[int], FigureInputs]:
+    cut: dict[int, FigureInputs] = {}
+
+    def of(wave: int) -> FigureInputs:
+        if wave not in cut:
+            cut[wave] = inputs_up_to(inputs, wave)
+        return cut[wave]
+
+    return of
+
+
 def figure_makers(inputs: FigureInputs) -> dict[str, Callable[[], Figure]]:
-    """Every figure of a run, by file stem, as a function drawing it (nothing is drawn here)."""
+    """Every figure of a run, by file stem, as a function drawing it (nothing is drawn here).
+    A figure of one wave is drawn from :func:`inputs_up_to` that wave."""
     makers: dict[str, Callable[[], Figure]] = {}
+    of_wave = _wave_inputs(inputs)
     for spec in FIGURES.values():
         for keys in spec.instances(inputs):
-            makers[spec.pattern.format(**keys)] = partial(spec.draw, inputs, **keys)
+            drawn_from = of_wave(keys["boelge"]) if "boelge" in keys else inputs
+            makers[spec.pattern.format(**keys)] = partial(spec.draw, drawn_from, **keys)
     return makers
+
+
+def figure_keys(inputs: FigureInputs) -> dict[str, tuple]:
+    """The memo key parts of every figure of one wave (:func:`figure_makers`): its stem and
+    all of :func:`inputs_up_to` its wave. Figures of several waves have none (always drawn)."""
+    keys: dict[str, tuple] = {}
+    of_wave = _wave_inputs(inputs)
+    parts: dict[int, tuple] = {}
+    for spec in FIGURES.values():
+        for instance in spec.instances(inputs):
+            if "boelge" not in instance:
+                continue
+            wave = instance["boelge"]
+            if wave not in parts:
+                parts[wave] = _input_parts(of_wave(wave))
+            stem = spec.pattern.format(**instance)
+            keys[stem] = (stem, *parts[wave])
+    return keys

@@ -11,16 +11,15 @@ not depend on which process drew it.
 from __future__ import annotations
 
 import multiprocessing
-import os
-import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from matplotlib.figure import Figure
 
+from omstilling_analysis.parallel import workers
 from omstilling_analysis.plots.style import png_bytes
 
-__all__ = ["MIN_FIGURES", "render_in_background", "workers"]
+__all__ = ["MIN_FIGURES", "render_in_background"]
 
 #: Fewer figures than this are drawn in the calling process: starting workers costs more.
 MIN_FIGURES = 6
@@ -29,15 +28,6 @@ MIN_FIGURES = 6
 # with the parent's memory, so only a figure's stem travels to it (pickling the drawing
 # functions would copy the published tables and analysis results once per figure).
 _MAKERS: Mapping[str, Callable[[], Figure]] = {}
-
-
-def workers() -> int:
-    """Worker processes for drawing: the cores this process may use, and 0 where ``fork`` is
-    not the safe default (Windows has no fork; macOS system libraries may break in a fork)."""
-    if not sys.platform.startswith("linux"):
-        return 0
-    cores = len(os.sched_getaffinity(0))
-    return cores if cores > 1 else 0
 
 
 def _draw(stem: str) -> bytes:
@@ -49,7 +39,7 @@ def render_in_background(makers: Mapping[str, Callable[[], Figure]]) -> dict[str
 
     Returns a future per stem, in the order of ``makers``; an error while drawing is raised by
     the future's ``result()``. Returns ``{}`` when the figures are better drawn in this process
-    (:func:`workers`, :data:`MIN_FIGURES`). The workers end when their last figure is drawn.
+    (:func:`omstilling_analysis.parallel.workers`, :data:`MIN_FIGURES`). The workers end when their last figure is drawn.
     """
     global _MAKERS
     count = min(workers(), len(makers))

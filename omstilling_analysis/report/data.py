@@ -19,6 +19,9 @@ from omstilling_analysis.text import NO_RESPONSES, level_names, suppressed, them
 __all__ = ["DEMO_BANNER", "SummaryData"]
 
 #: The mark of a workbook made from synthetic data (never on real data).
+#: The name under which a figure's PNG bytes are kept in the memo (``figur-<stem>``).
+FIGURE_MEMO = "figur"
+
 DEMO_BANNER = (
     "DEMODATA – syntetiske data til afprøvning, ikke rigtige besvarelser. Slet data/raw/demo, "
     "og læg jeres egne eksporter i data/raw."
@@ -45,6 +48,10 @@ class SummaryData:
     figures:
         File stem → function drawing the figure (:func:`omstilling_analysis.plots.summary_figures`);
         each is drawn once and shared by the workbooks and ``figurer/``.
+    figure_keys:
+        File stem → the memo key parts of the figure (:func:`omstilling_analysis.plots.
+        figure_keys`): with a memo (:meth:`draw_ahead`) such a figure is taken from the last
+        run when its inputs are unchanged, and kept for the next.
     """
 
     def __init__(
@@ -55,6 +62,7 @@ class SummaryData:
         cluster_choice: pd.DataFrame | None = None,
         effect_sentences: list[str] | None = None,
         figures: Mapping[str, Callable[[], Any]] | None = None,
+        figure_keys: Mapping[str, tuple] | None = None,
     ):
         self.published = published
         self.tables = dict(tables or {})
@@ -68,8 +76,12 @@ class SummaryData:
         self.theme_names = theme_names()
         #: The first row of every sheet when the run is on synthetic demo data.
         self.banner = DEMO_BANNER if self.manifest.get("demodata") else None
+        self.figure_keys = dict(figure_keys or {})
         self._png: dict[str, bytes] = {}
         self._drawing: dict[str, Future[bytes]] = {}
+        self._memo = None
+        #: The figures :meth:`draw_ahead` took from the memo.
+        self.reused_figures: list[str] = []
         self._made: dict[Any, Any] = {}
 
     def reuse(self, key: Any, make: Callable[[], Any]) -> Any:
@@ -132,12 +144,24 @@ class SummaryData:
     def effect_sentences(self) -> list[str]:
         return self._effect_sentences
 
-    def draw_ahead(self) -> None:
+    def draw_ahead(self, memo=None) -> None:
         """Start drawing every figure in worker processes
         (:func:`omstilling_analysis.plots.render.render_in_background`); :meth:`figure` then
-        waits for the one asked for. Call it before writing anything else of the run."""
+        waits for the one asked for. Call it before writing anything else of the run.
+
+        With ``memo`` (:class:`omstilling_analysis.memo.Memo`) a figure with a key
+        (``figure_keys``) is taken from it when it was drawn from the same inputs before, and
+        a figure drawn now is kept there."""
         from omstilling_analysis.plots.render import render_in_background
 
+        self._memo = memo
+        if memo is not None:
+            for stem, parts in self.figure_keys.items():
+                if stem in self.figures and stem not in self._png:
+                    found = memo.lookup(f"{FIGURE_MEMO}-{stem}", parts)
+                    if found is not None and isinstance(found[0], bytes):
+                        self._png[stem] = found[0]
+                        self.reused_figures.append(stem)
         todo = {stem: make for stem, make in self.figures.items() if stem not in self._png}
         self._drawing = render_in_background(todo)
 
@@ -156,6 +180,8 @@ class SummaryData:
             except BrokenProcessPool:
                 # A worker died (e.g. out of memory): the figure is drawn here instead.
                 self._png[name] = png_bytes(make())
+            if self._memo is not None and name in self.figure_keys:
+                self._memo.keep(f"{FIGURE_MEMO}-{name}", self.figure_keys[name], self._png[name])
         return self._png[name]
 
     # ----------------------------------------------------------------- Kommuner

@@ -1,0 +1,154 @@
+"""Work on the machine's other cores: forked children that compute a result and send it back.
+
+A national run is CPU-bound in pure Python and NumPy code that holds one core: reading and
+cleaning a source, a wave's cluster fit, the index robustness, drawing a figure. The pipeline
+runs independent parts of it at the same time in children forked from the running process
+(:func:`in_background`, :func:`forked_map`): a child inherits the parent's memory (the
+respondent table is not copied or pickled, and pages it only reads stay shared), computes, and
+sends its result back pickled through a pipe. Where ``fork`` is not the safe default
+(Windows has none; macOS system libraries may break in a fork) or there is one core, the work
+is done in the calling process when its result is asked for: the results are the same either
+way, since every computation draws from its own seeds.
+
+A child that fails sends its exception, which :meth:`Background.result` raises in the parent;
+a child that dies (killed, out of memory) has its work done again by the parent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import Generic, TypeVar
+
+__all__ = ["Background", "forked_map", "in_background", "workers"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def workers() -> int:
+    """Processes that can work at once: the cores this process may use, and 0 where ``fork``
+    is not the safe default or there is one core (then nothing is forked)."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    cores = len(os.sched_getaffinity(0))
+    return cores if cores > 1 else 0
+
+
+class Background(Generic[T]):
+    """The result of ``function()``, computed in a forked child (or here, when asked for, where
+    nothing is forked). Ask for it once with :meth:`result`."""
+
+    def __init__(self, function: Callable[[], T], fork: bool = True):
+        self._function = function
+        self._child: int | None = None
+        self._reader: int | None = None
+        if fork and workers():
+            self._start()
+
+    def _start(self) -> None:
+        # What the parent has buffered would otherwise be written twice, by both processes.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            reader, writer = os.pipe()
+            child = os.fork()
+        except OSError:
+            return
+        if child == 0:  # the child: compute, send, and leave without running any clean-up
+            status = 1
+            try:
+                os.close(reader)
+                try:
+                    payload = pickle.dumps((True, self._function()), pickle.HIGHEST_PROTOCOL)
+                except Exception as error:  # sent to the parent, which raises it
+                    payload = _pickled_error(error)
+                data = memoryview(payload)
+                while data:
+                    data = data[os.write(writer, data) :]
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(writer)
+        self._child, self._reader = child, reader
+
+    def cancel(self) -> None:
+        """Stop the child, if one is computing (its result is not wanted)."""
+        if self._child is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self._child, signal.SIGKILL)
+                os.waitpid(self._child, 0)
+            with contextlib.suppress(OSError):
+                os.close(self._reader)
+            self._child = None
+
+    def result(self) -> T:
+        """The function's result; its exception is raised here."""
+        if self._child is None:
+            return self._function()
+        chunks = []
+        with os.fdopen(self._reader, "rb") as pipe:
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+        _, status = os.waitpid(self._child, 0)
+        self._child = None
+        try:
+            done, value = pickle.loads(b"".join(chunks)) if status == 0 else (None, None)
+        except Exception:
+            done = None
+        if done is None:  # the child died before it could send anything: do the work here
+            return self._function()
+        if not done:
+            raise value
+        return value
+
+
+def _pickled_error(error: Exception) -> bytes:
+    try:
+        return pickle.dumps((False, error), pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        # An exception that cannot be pickled: the parent does the work again and raises it.
+        return b""
+
+
+def in_background(function: Callable[[], T]) -> Background[T]:
+    """Start ``function()`` in a forked child; ``.result()`` waits for it.
+
+    >>> squares = in_background(lambda: [n * n for n in range(4)])
+    >>> squares.result()
+    [0, 1, 4, 9]
+    """
+    return Background(function)
+
+
+def forked_map(
+    function: Callable[[T], R], items: Iterable[T], processes: int | None = None
+) -> Iterator[R]:
+    """``function(item)`` for each of ``items``, in their order, computed by at most
+    ``processes`` forked children at a time (by default :func:`workers`); yields each result
+    as it is ready, so that a progress bar can follow.
+
+    >>> list(forked_map(len, ["a", "bb", "ccc"]))
+    [1, 2, 3]
+    """
+    items = list(items)
+    limit = workers() if processes is None else processes if workers() else 0
+    if limit < 2 or len(items) < 2:
+        for item in items:
+            yield function(item)
+        return
+    running: list[Background[R]] = []
+    try:
+        for item in items:
+            if len(running) == limit:
+                yield running.pop(0).result()
+            running.append(Background(lambda item=item: function(item)))
+        while running:
+            yield running.pop(0).result()
+    finally:  # the caller stopped early (an error): the other children's work is not wanted
+        for job in running:
+            job.cancel()
