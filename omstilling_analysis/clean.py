@@ -842,7 +842,7 @@ def responses_and_left_out(
     bounds = np.cumsum([0] + [s.n_rows for s in sources])
     masks = [counted[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
-    def gather(column: str, dtype=None, na_value=None) -> np.ndarray:
+    def gather(column: str, dtype=None, na_value=None, out=None) -> np.ndarray:
         parts = []
         for source, mask in zip(sources, masks, strict=True):
             values = source.candidates[column]
@@ -851,33 +851,37 @@ def responses_and_left_out(
             else:
                 values = values.to_numpy(dtype=dtype)
             parts.append(values[mask])
-        return np.concatenate(parts) if parts else np.array([], dtype=dtype)
+        return np.concatenate(parts, out=out)
 
-    names = np.concatenate(
-        [np.full(int(m.sum()), s.source, dtype=object) for s, m in zip(sources, masks, strict=True)]
-    )
     columns: dict[str, object] = {
         "respondent_key": key_texts(gather("_noegle")),
         "boelge": gather("boelge", "int64"),
         "kommunekode": gather("kommunekode", "int64", na_value=0),
-        "rolle": pd.array(gather("rolle", object), dtype="string"),
-        "kilde": names,
+        "rolle": _gathered_text(
+            [s.candidates["rolle"] for s in sources], masks, pd.StringDtype("pyarrow")
+        ),
+        "kilde": _source_names(sources, masks),
         "kilde_raekke": gather("kilde_raekke", "int64"),
     }
-    for item in reference.all_items():
-        columns[item] = gather(item, "float64", na_value=np.nan)
-    columns["antal_ved_ikke"] = gather("antal_ved_ikke", "int64")
-    responses = pd.DataFrame(columns)
+    # The answers gathered straight into one block (pandas' own layout: a row per item), so
+    # that the frame takes it over as it is instead of stacking 37 columns into a copy.
+    items = reference.all_items()
+    answers = np.empty((len(items), int(counted.sum())), dtype="float64")
+    for item, row in zip(items, answers, strict=True):
+        gather(item, "float64", na_value=np.nan, out=row)
+    responses = pd.concat(
+        [
+            pd.DataFrame(columns),
+            pd.DataFrame(answers.T, columns=items, copy=False),
+            pd.DataFrame({"antal_ved_ikke": gather("antal_ved_ikke", "int64")}),
+        ],
+        axis=1,
+    )
 
     left = ~counted
     left_out = pd.DataFrame(
         {
-            "kilde": np.concatenate(
-                [
-                    np.full(int((~m).sum()), s.source, dtype=object)
-                    for s, m in zip(sources, masks, strict=True)
-                ]
-            ),
+            "kilde": _source_names(sources, [~m for m in masks]),
             "kilde_raekke": np.concatenate(
                 [
                     s.candidates["kilde_raekke"].to_numpy()[~m]
@@ -894,6 +898,31 @@ def responses_and_left_out(
         }
     )
     return responses, left_out
+
+
+def _gathered_text(
+    values: list[pd.Series], masks: list[np.ndarray], dtype
+) -> pd.api.extensions.ExtensionArray:
+    """The rows of ``masks`` of each text (or categorical) column, one after the other, as
+    pandas' text array of ``dtype``: taken and cast by pyarrow, no Python string per row."""
+    import pyarrow as pa
+
+    parts = []
+    for column, mask in zip(values, masks, strict=True):
+        taken = pa.array(column.array, from_pandas=True).filter(pa.array(mask))
+        if pa.types.is_dictionary(taken.type):
+            taken = taken.dictionary_decode()
+        parts.append(taken.cast(pa.large_string()))
+    return pd.array(pa.chunked_array(parts, type=pa.large_string()), dtype=dtype)
+
+
+def _source_names(sources: list[CleanSource], masks: list[np.ndarray]):
+    """Each source's name on each of its rows in ``masks`` (``kilde``), as the ``str`` type."""
+    names = [
+        pd.Series(pd.Categorical.from_codes(np.zeros(len(m), dtype=np.int8), [s.source]))
+        for s, m in zip(sources, masks, strict=True)
+    ]
+    return _gathered_text(names, masks, pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def dont_know_mask(sources: list[CleanSource], responses: pd.DataFrame) -> pd.DataFrame:

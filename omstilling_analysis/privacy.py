@@ -205,10 +205,22 @@ def respondent_key_numbers(
     return np.frombuffer(digests, dtype=">u8").astype("uint64")
 
 
-def key_texts(numbers: np.ndarray) -> np.ndarray:
-    """Respondent keys as numbers (:func:`respondent_key_numbers`) → their 16 hex digits."""
-    raw = np.ascontiguousarray(numbers, dtype=">u8").tobytes()
-    return np.frombuffer(raw.hex().encode("ascii"), dtype="S16").astype("U16").astype(object)
+def key_texts(numbers: np.ndarray):
+    """Respondent keys as numbers (:func:`respondent_key_numbers`) → their 16 hex digits, as
+    pandas' text array (pyarrow's buffers made from the hex digits at once: no Python string
+    per respondent).
+
+    >>> list(key_texts(np.array([1, 2**64 - 1], dtype="uint64")))
+    ['0000000000000001', 'ffffffffffffffff']
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    n = len(numbers)
+    digits = np.ascontiguousarray(numbers, dtype=">u8").tobytes().hex().encode("ascii")
+    offsets = np.arange(0, 16 * (n + 1), 16, dtype=np.int64)
+    texts = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits))
+    return pd.array(texts, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def respondent_keys(ids: Iterable[str], key: bytes | None = None) -> np.ndarray:
@@ -222,7 +234,7 @@ def respondent_keys(ids: Iterable[str], key: bytes | None = None) -> np.ndarray:
     ...     hmac.digest(long_key, i, "sha256").hex()[:16] for i in (b"1", b"2")]
     True
     """
-    return key_texts(respondent_key_numbers(ids, key))
+    return np.asarray(key_texts(respondent_key_numbers(ids, key)), dtype=object)
 
 
 # --------------------------------------------------------------------------- what may be shown
