@@ -16,6 +16,7 @@ a child that dies (killed, out of memory) has its work done again by the parent.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pickle
@@ -37,6 +38,20 @@ def workers() -> int:
         return 0
     cores = len(os.sched_getaffinity(0))
     return cores if cores > 1 else 0
+
+
+# The children computing now: stopped when this process ends first (an error, Ctrl-C), so that
+# none goes on working for a run that is over.
+_RUNNING: set[int] = set()
+
+
+@atexit.register
+def _stop_running() -> None:
+    for child in list(_RUNNING):
+        with contextlib.suppress(OSError):
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+    _RUNNING.clear()
 
 
 class Background(Generic[T]):
@@ -62,6 +77,7 @@ class Background(Generic[T]):
         if child == 0:  # the child: compute, send, and leave without running any clean-up
             status = 1
             try:
+                _RUNNING.clear()  # its siblings are not its own to stop
                 os.close(reader)
                 try:
                     payload = pickle.dumps((True, self._function()), pickle.HIGHEST_PROTOCOL)
@@ -75,6 +91,7 @@ class Background(Generic[T]):
                 os._exit(status)
         os.close(writer)
         self._child, self._reader = child, reader
+        _RUNNING.add(child)
 
     def cancel(self) -> None:
         """Stop the child, if one is computing (its result is not wanted)."""
@@ -82,8 +99,9 @@ class Background(Generic[T]):
             with contextlib.suppress(OSError):
                 os.kill(self._child, signal.SIGKILL)
                 os.waitpid(self._child, 0)
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, TypeError):
                 os.close(self._reader)
+            _RUNNING.discard(self._child)
             self._child = None
 
     def result(self) -> T:
@@ -91,10 +109,16 @@ class Background(Generic[T]):
         if self._child is None:
             return self._function()
         chunks = []
-        with os.fdopen(self._reader, "rb") as pipe:
-            while chunk := pipe.read(1 << 20):
-                chunks.append(chunk)
-        _, status = os.waitpid(self._child, 0)
+        try:
+            with os.fdopen(self._reader, "rb") as pipe:
+                while chunk := pipe.read(1 << 20):
+                    chunks.append(chunk)
+            _, status = os.waitpid(self._child, 0)
+        except BaseException:  # interrupted while waiting (Ctrl-C): the child is not wanted
+            self._reader = None
+            self.cancel()
+            raise
+        _RUNNING.discard(self._child)
         self._child = None
         try:
             done, value = pickle.loads(b"".join(chunks)) if status == 0 else (None, None)
