@@ -927,25 +927,30 @@ def _source_names(sources: list[CleanSource], masks: list[np.ndarray]):
 
 def dont_know_mask(sources: list[CleanSource], responses: pd.DataFrame) -> pd.DataFrame:
     """Where each counted response answered Ved ikke: a boolean frame, one column per item,
-    in the row order of ``responses`` (for the item statistics' share of Ved ikke)."""
+    in the row order of ``responses`` (for the item statistics' share of Ved ikke).
+
+    A response is found in its source by ``kilde`` and ``kilde_raekke`` (its row in the
+    source); a response found in no source has no Ved ikke."""
     items = reference.all_items()
-    parts = []
+    flags = np.zeros((len(items), len(responses)), dtype=bool)  # pandas' layout: row per item
+    source_of_row, names = pd.factorize(responses["kilde"])
+    rows_of = {name: np.flatnonzero(source_of_row == i) for i, name in enumerate(names)}
+    row_numbers = responses["kilde_raekke"].to_numpy(dtype="int64")
     for source in sources:
         frame = source.candidates
-        flags = pd.DataFrame(
-            {
-                item: frame[DONT_KNOW_PREFIX + item]
-                if DONT_KNOW_PREFIX + item in frame
-                else np.zeros(len(frame), dtype=bool)
-                for item in items
-            }
-        )
-        flags["kilde"], flags["kilde_raekke"] = frame["kilde"], frame["kilde_raekke"]
-        parts.append(flags)
-    if not parts:
-        return pd.DataFrame(columns=items, dtype=bool)
-    stacked = pd.concat(parts, ignore_index=True)
-    merged = responses[["kilde", "kilde_raekke"]].merge(
-        stacked, on=["kilde", "kilde_raekke"], how="left"
-    )
-    return merged[items].fillna(False).astype(bool).reset_index(drop=True)
+        for name in pd.unique(frame["kilde"].astype(object)):
+            rows = rows_of.get(name)
+            if rows is None:
+                continue
+            in_source = np.flatnonzero((frame["kilde"] == name).to_numpy(dtype=bool))
+            index = pd.Index(frame["kilde_raekke"].to_numpy(dtype="int64")[in_source])
+            position = index.get_indexer(row_numbers[rows])
+            found = position >= 0
+            taken, rows = in_source[position[found]], rows[found]
+            if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+                rows = slice(rows[0], rows[-1] + 1)  # a source's rows in one block: no scatter
+            for flag, item in zip(flags, items, strict=True):
+                column = DONT_KNOW_PREFIX + item
+                if column in frame:
+                    flag[rows] = frame[column].to_numpy(dtype=bool, na_value=False)[taken]
+    return pd.DataFrame(flags.T, columns=items, copy=False)

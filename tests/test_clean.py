@@ -174,3 +174,33 @@ def test_duplicates_latest_closetim_counts():
 
 def test_share_setting_changes_the_rule():
     assert clean.min_answers(2020, Settings(min_share_answered=0.25)) == 9
+
+
+def test_dont_know_mask_finds_each_response_in_its_source(tmp_path, monkeypatch):
+    """Each response's Ved ikke flags are its own source row's, found by kilde and kilde_raekke,
+    in any order of the responses; a response in no source has none."""
+    from omstilling_analysis import demo, pipeline
+
+    demo.generate(tmp_path / "raw", seed=4)
+    monkeypatch.setenv("OMSTILLING_SALT", "test-noegle-ikke-hemmelig-mindst-32-byte")
+    raw = pipeline.load_raw(tmp_path / "raw")
+    responses, _ = clean.responses_and_left_out(raw.sources, Settings())
+    picked = responses.sample(n=500, random_state=1).reset_index(drop=True)
+    picked.loc[0, "kilde_raekke"] = 10**9  # a row no source has
+    mask = clean.dont_know_mask(raw.sources, picked)
+    assert list(mask.columns) == reference.all_items() and len(mask) == len(picked)
+    by_row = {}
+    for source in raw.sources:
+        frame = source.candidates
+        for i in range(len(frame)):
+            by_row[(frame["kilde"].iloc[i], int(frame["kilde_raekke"].iloc[i]))] = i, frame
+    assert not mask.iloc[0].any()
+    flagged = 0
+    for row in picked.iloc[1:].itertuples(index=True):
+        i, frame = by_row[(row.kilde, row.kilde_raekke)]
+        for item in reference.all_items():
+            column = clean.DONT_KNOW_PREFIX + item
+            expected = bool(frame[column].iloc[i]) if column in frame else False
+            assert mask.at[row.Index, item] == expected
+            flagged += expected
+    assert flagged > 0
