@@ -437,20 +437,22 @@ def analyse(
         for rows in wave_slices(frame, memo).values():
             memo_key(memo, rows)
     shown = published_scores(municipal, settings)
-    # The types of municipality and the index robustness are each computed by a forked child
+
+    # The types of municipality and then the index robustness are computed by a forked child
     # (:mod:`omstilling_analysis.parallel`) while this process computes the rank intervals,
     # change and reliability: the three take most of the analysis and need only the scores.
-    clustering = parallel.in_background(
-        lambda: memo.logged(lambda: cluster_tables(municipal, respondent, settings, memo))
-    )
-    robustness = parallel.in_background(
-        lambda: memo.logged(
-            lambda: robustness_tables(responses, respondent, municipal, shown, settings, memo)
+    # One child, not one each: on two cores a third process would not be faster, and each
+    # child's working arrays add to the machine's peak memory.
+    def clusters_and_robustness():
+        return (
+            cluster_tables(municipal, respondent, settings, memo),
+            robustness_tables(responses, respondent, municipal, shown, settings, memo),
         )
-    )
+
+    background = parallel.in_background(lambda: memo.logged(clusters_and_robustness))
     tables.update(score_tables(raw, responses, respondent, municipal, settings, memo))
     progress.say("rangintervaller, udvikling og reliabilitet beregnet")
-    cluster_result, cluster_tables_ = memo.absorb(clustering.result())
+    (cluster_result, cluster_tables_), robust = memo.absorb(background.result())
     for row in cluster_result.chosen.itertuples(index=False):
         progress.say(f"bølge {row.boelge}: {row.k} klynger ({row.metode})")
     tables.update(cluster_tables_)
@@ -459,7 +461,6 @@ def analyse(
     )
     tables.update(effect_tables_)
     published = publish(tables, settings)
-    robust = memo.absorb(robustness.result())
     if robust:
         progress.say(f"indeksets robusthed: {settings.robustness_draws} samtidige træk pr. bølge")
     tables.update(robust)
