@@ -140,3 +140,49 @@ def test_a_run_writes_the_same_bytes_with_and_without_children(tmp_path, monkeyp
         if (tmp_path / "med" / name).is_file() and name.name != "manifest.json":
             same = (tmp_path / "med" / name).read_bytes() == (tmp_path / "uden" / name).read_bytes()
             assert same, name
+
+
+@needs_fork
+@pytest.mark.parametrize("ending", ["exit", "interrupt"])
+def test_no_child_outlives_the_run(tmp_path, ending):
+    """A run that ends while a child computes (an error, Ctrl-C while waiting for the child)
+    leaves no child working for it."""
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    marker = tmp_path / "barn.pid"
+    script = textwrap.dedent(
+        f"""
+        import os, signal, time
+        from pathlib import Path
+        from omstilling_analysis import parallel
+
+        def work():
+            Path({str(marker)!r}).write_text(str(os.getpid()))
+            time.sleep(60)
+            return 1
+
+        job = parallel.in_background(work)
+        while not Path({str(marker)!r}).exists():
+            time.sleep(0.05)
+        if {ending!r} == "interrupt":
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+            job.result()
+        raise SystemExit(3)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=50)
+    # An uncaught KeyboardInterrupt ends Python by SIGINT (-2), as Ctrl-C would.
+    assert done.returncode in (3, -2), done.stderr.decode()
+    child = int(marker.read_text())
+    for _ in range(50):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the child is still running")
