@@ -200,34 +200,37 @@ class Memo:
         (and version) was computed before."""
         if self.folder is None:
             return compute()
-        found = self.lookup(name, parts)
+        path = self._path(name, parts)
+        found = self._take(path)
         if found is not None:
             self.reused.append(name)
             return found[0]
         result = compute()
         self.computed.append(name)
-        self.keep(name, parts, result)
+        self._keep(path, result)
         return result
 
     def lookup(self, name: str, parts: tuple) -> tuple[Any] | None:
         """``(value,)`` kept for ``name`` with these ``parts``, or ``None``; either way the
         entry is this run's (:meth:`prune` keeps it). Not counted in :attr:`reused`."""
-        if self.folder is None:
-            return None
-        path = self._path(name, parts)
-        self._used.add(path.name)
-        return self._read(path) if self._reuse else None
+        return None if self.folder is None else self._take(self._path(name, parts))
 
     def keep(self, name: str, parts: tuple, value: Any) -> None:
         """Keep ``value`` for ``name`` with these ``parts`` (for :meth:`lookup`)."""
         if self.folder is not None:
-            path = self._path(name, parts)
-            self._used.add(path.name)
-            self._write(path, value)
+            self._keep(self._path(name, parts), value)
 
     def _path(self, name: str, parts: tuple) -> Path:
         key = fingerprint(self._version, name, *parts)
         return self.folder / f"{name}-{key[:40]}{_SUFFIX}"
+
+    def _take(self, path: Path) -> tuple[Any] | None:
+        self._used.add(path.name)
+        return self._read(path) if self._reuse else None
+
+    def _keep(self, path: Path, value: Any) -> None:
+        self._used.add(path.name)
+        self._write(path, value)
 
     def logged(self, compute: Callable[[], T]) -> tuple[T, MemoLog]:
         """``compute()`` and what it did with this memo, as a :class:`MemoLog` that

@@ -28,7 +28,13 @@ from omstilling_analysis.cache import CACHE_MODES, SourceCache, cache_folder, ch
 from omstilling_analysis.demo.folder import is_demo_folder
 from omstilling_analysis.memo import FOLDER as MEMO_FOLDER
 from omstilling_analysis.memo import Memo, code_fingerprint
-from omstilling_analysis.publish import PublishedTables, publish, published_scores, wave_key
+from omstilling_analysis.publish import (
+    PublishedTables,
+    index_shown_any,
+    publish,
+    published_scores,
+    wave_key,
+)
 from omstilling_analysis.settings import Settings
 
 __all__ = [
@@ -501,8 +507,7 @@ def robustness_tables(
     no index is published or the settings ask for no draws."""
     from omstilling_analysis import robustness
 
-    shown_any = len(shown_scores) and bool((~shown_scores[f"{score.INDEX}_skjult"]).any())
-    if settings.robustness_draws == 0 or not shown_any:
+    if settings.robustness_draws == 0 or not index_shown_any(shown_scores):
         return {}
     memo = memo or Memo(None, b"", "")
     answers = wave_slices(responses, memo)

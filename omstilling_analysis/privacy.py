@@ -143,39 +143,16 @@ def _digests(values: list, new_inner, new_outer) -> bytes:
 
 
 def _digests_in_two(values: list, new_inner, new_outer) -> bytes:
-    """:func:`_digests` with the second half computed by a forked child at the same time.
+    """:func:`_digests` with the second half computed by a forked child at the same time
+    (:func:`omstilling_analysis.parallel.in_background`: the child inherits the ids and the
+    key's states, and where it cannot run, the parent computes the half itself; the digests
+    are the same either way)."""
+    from omstilling_analysis import parallel
 
-    The child inherits the ids and the key's states (no pickling) and sends back 8 bytes per
-    id through a pipe. Where ``fork`` is missing or the child fails, the parent computes the
-    half itself: the digests are the same either way.
-    """
     half = len(values) // 2
-    try:
-        reader, writer = os.pipe()
-        child = os.fork()
-    except (AttributeError, OSError):
-        return _digests(values, new_inner, new_outer)
-    if child == 0:  # the child: compute, send, and leave without running any clean-up
-        status = 1
-        try:
-            os.close(reader)
-            data = memoryview(_digests(values[half:], new_inner, new_outer))
-            while data:
-                data = data[os.write(writer, data) :]
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(writer)
+    second = parallel.in_background(lambda: _digests(values[half:], new_inner, new_outer))
     first = _digests(values[:half], new_inner, new_outer)
-    chunks = []
-    with os.fdopen(reader, "rb") as pipe:
-        while chunk := pipe.read(1 << 20):
-            chunks.append(chunk)
-    _, status = os.waitpid(child, 0)
-    second = b"".join(chunks)
-    if status != 0 or len(second) != 8 * (len(values) - half):
-        second = _digests(values[half:], new_inner, new_outer)
-    return first + second
+    return first + second.result()
 
 
 def respondent_key_numbers(
@@ -200,8 +177,8 @@ def respondent_key_numbers(
     new_inner = inner.copy
     new_outer = hashlib.sha256(key.translate(_OUTER_PAD)).copy
     values = ids.tolist() if hasattr(ids, "tolist") else list(ids)
-    parallel = len(values) >= PARALLEL_FROM and len(os.sched_getaffinity(0)) > 1
-    digests = (_digests_in_two if parallel else _digests)(values, new_inner, new_outer)
+    split = len(values) >= PARALLEL_FROM
+    digests = (_digests_in_two if split else _digests)(values, new_inner, new_outer)
     return np.frombuffer(digests, dtype=">u8").astype("uint64")
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "wave_key",
     "SIGNIFICANCE_LEVEL",
     "PublishedTables",
+    "index_shown_any",
     "publish",
     "published_benchmarks",
     "published_changes",
@@ -521,6 +522,12 @@ def municipality_item_means(
 # =========================================================================== the stage
 
 
+def index_shown_any(published: pd.DataFrame) -> bool:
+    """Whether any municipality of any wave in ``published`` (:func:`published_scores`) has a
+    published index."""
+    return bool((~published[f"{INDEX}_skjult"]).any()) if len(published) else False
+
+
 @dataclass(frozen=True)
 class PublishedTables:
     """Everything that may leave KL, for every wave of a run.
@@ -596,7 +603,7 @@ class PublishedTables:
 
     def shown_any(self) -> bool:
         """Whether any municipality of any wave has a published index."""
-        return bool((~self.scores[f"{INDEX}_skjult"]).any()) if len(self.scores) else False
+        return index_shown_any(self.scores)
 
     def wave_robustness(self, wave: int) -> pd.DataFrame | None:
         frame = self.robustness

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from omstilling_analysis.memo import fingerprint
 from omstilling_analysis.publish import PublishedTables
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "figure_keys",
     "figure_makers",
     "figure_spec",
+    "figures_with_keys",
     "inputs_up_to",
 ]
 
@@ -379,42 +381,38 @@ def _input_parts(inputs: FigureInputs) -> tuple:
     return tuple(parts)
 
 
-def _wave_inputs(inputs: FigureInputs) -> Callable[[int], FigureInputs]:
+def figures_with_keys(
+    inputs: FigureInputs,
+) -> tuple[dict[str, Callable[[], Figure]], dict[str, tuple]]:
+    """:func:`figure_makers` and :func:`figure_keys` of ``inputs``, in one pass over the
+    figures: each wave's tables are cut and fingerprinted once, for all its figures."""
+    makers: dict[str, Callable[[], Figure]] = {}
+    keys: dict[str, tuple] = {}
     cut: dict[int, FigureInputs] = {}
-
-    def of(wave: int) -> FigureInputs:
-        if wave not in cut:
-            cut[wave] = inputs_up_to(inputs, wave)
-        return cut[wave]
-
-    return of
+    digests: dict[int, str] = {}
+    for spec in FIGURES.values():
+        for instance in spec.instances(inputs):
+            stem = spec.pattern.format(**instance)
+            if "boelge" not in instance:
+                makers[stem] = partial(spec.draw, inputs, **instance)
+                continue
+            wave = instance["boelge"]
+            if wave not in cut:
+                cut[wave] = inputs_up_to(inputs, wave)
+                digests[wave] = fingerprint(*_input_parts(cut[wave]))
+            makers[stem] = partial(spec.draw, cut[wave], **instance)
+            keys[stem] = (stem, digests[wave])
+    return makers, keys
 
 
 def figure_makers(inputs: FigureInputs) -> dict[str, Callable[[], Figure]]:
     """Every figure of a run, by file stem, as a function drawing it (nothing is drawn here).
     A figure of one wave is drawn from :func:`inputs_up_to` that wave."""
-    makers: dict[str, Callable[[], Figure]] = {}
-    of_wave = _wave_inputs(inputs)
-    for spec in FIGURES.values():
-        for keys in spec.instances(inputs):
-            drawn_from = of_wave(keys["boelge"]) if "boelge" in keys else inputs
-            makers[spec.pattern.format(**keys)] = partial(spec.draw, drawn_from, **keys)
-    return makers
+    return figures_with_keys(inputs)[0]
 
 
 def figure_keys(inputs: FigureInputs) -> dict[str, tuple]:
     """The memo key parts of every figure of one wave (:func:`figure_makers`): its stem and
-    all of :func:`inputs_up_to` its wave. Figures of several waves have none (always drawn)."""
-    keys: dict[str, tuple] = {}
-    of_wave = _wave_inputs(inputs)
-    parts: dict[int, tuple] = {}
-    for spec in FIGURES.values():
-        for instance in spec.instances(inputs):
-            if "boelge" not in instance:
-                continue
-            wave = instance["boelge"]
-            if wave not in parts:
-                parts[wave] = _input_parts(of_wave(wave))
-            stem = spec.pattern.format(**instance)
-            keys[stem] = (stem, *parts[wave])
-    return keys
+    the fingerprint of all of :func:`inputs_up_to` its wave. Figures of several waves have
+    none (always drawn)."""
+    return figures_with_keys(inputs)[1]

@@ -39,7 +39,8 @@ def render_in_background(makers: Mapping[str, Callable[[], Figure]]) -> dict[str
 
     Returns a future per stem, in the order of ``makers``; an error while drawing is raised by
     the future's ``result()``. Returns ``{}`` when the figures are better drawn in this process
-    (:func:`omstilling_analysis.parallel.workers`, :data:`MIN_FIGURES`). The workers end when their last figure is drawn.
+    (:func:`omstilling_analysis.parallel.workers`, :data:`MIN_FIGURES`). The workers end when
+    their last figure is drawn.
     """
     global _MAKERS
     count = min(workers(), len(makers))

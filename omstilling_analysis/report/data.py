@@ -18,10 +18,10 @@ from omstilling_analysis.text import NO_RESPONSES, level_names, suppressed, them
 
 __all__ = ["DEMO_BANNER", "SummaryData"]
 
-#: The mark of a workbook made from synthetic data (never on real data).
 #: The name under which a figure's PNG bytes are kept in the memo (``figur-<stem>``).
 FIGURE_MEMO = "figur"
 
+#: The mark of a workbook made from synthetic data (never on real data).
 DEMO_BANNER = (
     "DEMODATA – syntetiske data til afprøvning, ikke rigtige besvarelser. Slet data/raw/demo, "
     "og læg jeres egne eksporter i data/raw."

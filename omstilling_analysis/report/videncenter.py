@@ -57,18 +57,18 @@ def summary_data(
 ) -> SummaryData:
     """What the workbooks and figures of a run show: its tables published (unless given) with
     every figure of :data:`omstilling_analysis.plots.FIGURES` ready to draw."""
-    from omstilling_analysis.plots import FigureInputs, figure_keys, figure_makers
+    from omstilling_analysis.plots import FigureInputs, figures_with_keys
 
     published = published if published is not None else publish(tables, settings)
-    inputs = FigureInputs(published, clusters, effects)
+    figures, figure_keys = figures_with_keys(FigureInputs(published, clusters, effects))
     return SummaryData(
         published,
         tables,
         manifest,
         cluster_choice=getattr(clusters, "chosen", None),
         effect_sentences=list(getattr(effects, "sentences", None) or []),
-        figures=figure_makers(inputs),
-        figure_keys=figure_keys(inputs),
+        figures=figures,
+        figure_keys=figure_keys,
     )
 
 
