@@ -130,6 +130,18 @@ class SourceCache:
         full = cache_key(source, sha256, self.key, self.settings)
         return self.folder / f"{_source_prefix(source)}-{full[:32]}", full
 
+    def holds(self, source: str, sha256: str) -> bool:
+        """Whether the cache has an entry for ``source`` with this checksum to :meth:`load`
+        (only its description is read; a damaged entry is still a miss there)."""
+        if self.mode != "use":
+            return False
+        folder, full = self.entry(source, sha256)
+        try:
+            described = json.loads((folder / _DESCRIPTION).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return described.get("noegle") == full and described.get("kilde") == source
+
     def load(self, source: str, sha256: str) -> CleanSource | None:
         """The cached cleaning of ``source`` with this checksum, or ``None`` (a miss: also
         for an entry that is damaged or made for another key)."""

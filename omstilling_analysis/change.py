@@ -17,6 +17,7 @@ from omstilling_analysis.score import (
     municipality_scores,
     respondent_scores,
     theme_weights,
+    wave_slices,
 )
 from omstilling_analysis.settings import Settings
 
@@ -227,14 +228,26 @@ def _common_item_scores(
     pairs = sorted(set(zip(now["boelge"].astype(int), before["boelge"].astype(int), strict=True)))
     aligned_now, aligned_before = [], []
     keys = []
+    by_wave = wave_slices(responses)
     for wave, earlier in pairs:
         items = {
             t: sorted(set(reference.theme_items(wave)[t]) & set(reference.theme_items(earlier)[t]))
             for t in themes
         }
-        rows = responses[responses["boelge"].isin([wave, earlier])]
-        scores = respondent_scores(rows, settings, theme_items={wave: items, earlier: items})
-        municipal = municipality_scores(scores, settings).set_index(["boelge", "kommunekode"])
+        # Each wave scored on its own rows (a slice, not a copy of both waves' rows): the
+        # scores of a municipality and wave depend on its respondents only.
+        municipal = pd.concat(
+            [
+                municipality_scores(
+                    respondent_scores(
+                        by_wave.get(w, responses.iloc[:0]), settings, theme_items={w: items}
+                    ),
+                    settings,
+                )
+                for w in sorted({wave, earlier})
+            ],
+            ignore_index=True,
+        ).set_index(["boelge", "kommunekode"])
         mine = (now["boelge"].astype(int) == wave) & (before["boelge"].astype(int) == earlier)
         codes = now.loc[mine, "kommunekode"].astype(int).to_numpy()
         aligned_now.append(

@@ -38,8 +38,10 @@ from omstilling_analysis.publish import (
 from omstilling_analysis.settings import Settings
 
 __all__ = [
+    "ANALYSIS_MODULES",
     "ProgressLog",
     "RawData",
+    "READERS_AT_ONCE",
     "RawDataErrors",
     "RunResult",
     "SCHEMA_CHECK_VARIABLE",
@@ -50,6 +52,7 @@ __all__ = [
     "combine_outcomes",
     "describe_run",
     "effect_tables",
+    "import_analyses",
     "final_manifest",
     "load_raw",
     "robustness_tables",
@@ -200,6 +203,32 @@ def read_and_clean(
     return cleaned
 
 
+def import_analyses() -> None:
+    """Import the modules of the analyses and the writing (pandas' and matplotlib's heavy
+    parts among them) ahead of their first use: :func:`load_raw` does it while forked children
+    read the sources, when this process would otherwise wait."""
+    import importlib
+
+    for module in ANALYSIS_MODULES:
+        importlib.import_module(module)
+
+
+#: Sources read and cleaned by forked children at once: three waves at national size take
+#: about 1.9 GiB together at their peak, and more at once would not be faster on two cores.
+READERS_AT_ONCE = 3
+
+#: What :func:`import_analyses` imports: every module a run needs after the reading.
+ANALYSIS_MODULES = (
+    "omstilling_analysis.change",
+    "omstilling_analysis.clusters",
+    "omstilling_analysis.effects",
+    "omstilling_analysis.reliability",
+    "omstilling_analysis.robustness",
+    "omstilling_analysis.report.videncenter",
+    "omstilling_analysis.plots",
+)
+
+
 def load_raw(
     raw_dir: str | Path | list[Path],
     progress: ProgressLog | None = None,
@@ -233,28 +262,47 @@ def load_raw(
         entries, ignored = load.list_raw_entries(raw_dir)
         base = Path(raw_dir)
     digests: dict[Path, str | None] = {}
-    found: dict[Path, clean.CleanSource] = {}
+    in_cache: list[Path] = []
     for entry in entries:
         if cache is not None:
             try:
                 digests[entry] = checksum(entry)
             except OSError:
                 digests[entry] = None  # read_source names the problem
-            cached = cache.load(entry.name, digests[entry]) if digests[entry] else None
-            if cached is not None:
-                found[entry] = cached
-    unread = [entry for entry in entries if entry not in found]
+            if digests[entry] and cache.holds(entry.name, digests[entry]):
+                in_cache.append(entry)
 
     def read(entry: Path) -> clean.CleanSource | load.OutcomeFile | load.RawDataError:
         return read_and_clean(entry, key, cache, digests.get(entry))
 
-    # Several sources are read and cleaned at once, each by a forked child (a core each).
-    fresh = parallel.forked_map(read, unread, processes=len(unread))
+    # Each source not in the cache is read and cleaned by a forked child (a core each), started
+    # first: meanwhile this process reads the cached sources and imports the analyses' modules,
+    # so that a run after one new wave does the old waves' part while the new one is read.
+    unread = [entry for entry in entries if entry not in in_cache]
+    reading: dict[Path, parallel.Background] = {}
+
+    def start_reading() -> None:
+        if unread:
+            entry = unread.pop(0)
+            reading[entry] = parallel.in_background(lambda: read(entry))
+
+    for _ in range(READERS_AT_ONCE):
+        start_reading()
+    found: dict[Path, clean.CleanSource | load.OutcomeFile | load.RawDataError] = {}
+    for entry in in_cache:
+        # A damaged entry is a miss: the source is read here.
+        found[entry] = cache.load(entry.name, digests[entry]) or read(entry)
+    if reading and parallel.workers():  # (with nothing forked, importing now gains nothing)
+        import_analyses()
     sources: list[clean.CleanSource] = []
     outcome_files: list[load.OutcomeFile] = []
     errors: list[load.RawDataError] = []
     for entry in progress.bar(entries, "Indlæser", total=len(entries)):
-        item = found[entry] if entry in found else next(fresh)
+        if entry in found:
+            item = found[entry]
+        else:  # the earliest source not read yet: started, by the order of both lists
+            item = reading.pop(entry).result()
+            start_reading()
         if isinstance(item, load.RawDataError):
             errors.append(item)
         elif isinstance(item, load.OutcomeFile):
@@ -580,17 +628,8 @@ def wave_slices(frame: pd.DataFrame, memo: Memo | None = None) -> dict[int, pd.D
     """``frame``'s rows per wave (in row order, index reset), by ascending wave; made once per
     frame in a run with ``memo`` (the same slices, so their fingerprints are taken once too)."""
     if memo is not None:
-        return memo.once(frame, "wave_slices", lambda: wave_slices(frame))
-    waves = frame["boelge"].to_numpy()
-    slices = {}
-    for wave in sorted(pd.unique(waves)):
-        rows = np.flatnonzero(waves == wave)
-        contiguous = rows[-1] - rows[0] + 1 == len(rows)
-        # A wave's rows in one block (as a run gathers them, source by source) are a slice:
-        # with copy-on-write no data are copied, which matters at 500,000 rows a wave.
-        part = frame.iloc[rows[0] : rows[-1] + 1] if contiguous else frame.iloc[rows]
-        slices[int(wave)] = part.reset_index(drop=True)
-    return slices
+        return memo.once(frame, "wave_slices", lambda: score.wave_slices(frame))
+    return score.wave_slices(frame)
 
 
 def memo_key(memo: Memo, frame: pd.DataFrame | None) -> str | None:
