@@ -133,25 +133,30 @@ class SourceCache:
     def holds(self, source: str, sha256: str) -> bool:
         """Whether the cache has an entry for ``source`` with this checksum to :meth:`load`
         (only its description is read; a damaged entry is still a miss there)."""
-        if self.mode != "use":
-            return False
-        folder, full = self.entry(source, sha256)
-        try:
-            described = json.loads((folder / _DESCRIPTION).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return described.get("noegle") == full and described.get("kilde") == source
+        return self._description(source, sha256) is not None
 
-    def load(self, source: str, sha256: str) -> CleanSource | None:
-        """The cached cleaning of ``source`` with this checksum, or ``None`` (a miss: also
-        for an entry that is damaged or made for another key)."""
+    def _description(self, source: str, sha256: str) -> tuple[Path, dict] | None:
+        """The folder and description of ``source``'s entry with this checksum, when the
+        cache is read and the entry was made for exactly this key, else ``None``."""
         if self.mode != "use":
             return None
         folder, full = self.entry(source, sha256)
         try:
             described = json.loads((folder / _DESCRIPTION).read_text(encoding="utf-8"))
-            if described.get("noegle") != full or described.get("kilde") != source:
+        except (OSError, ValueError):
+            return None
+        if described.get("noegle") != full or described.get("kilde") != source:
+            return None
+        return folder, described
+
+    def load(self, source: str, sha256: str) -> CleanSource | None:
+        """The cached cleaning of ``source`` with this checksum, or ``None`` (a miss: also
+        for an entry that is damaged or made for another key)."""
+        try:
+            entry = self._description(source, sha256)
+            if entry is None:
                 return None
+            folder, described = entry
             candidates = pd.read_parquet(folder / _CANDIDATES)
             problems = pd.read_parquet(folder / _PROBLEMS)
             if len(candidates) != described["raekker"]:

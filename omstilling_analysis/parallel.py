@@ -23,6 +23,7 @@ import pickle
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Generic, TypeVar
 
 __all__ = ["Background", "forked_map", "in_background", "workers"]
@@ -156,23 +157,31 @@ def forked_map(
     ``processes`` forked children at a time (by default :func:`workers`); yields each result
     as it is ready, so that a progress bar can follow.
 
+    The first ``processes`` children start here, before the first result is asked for, so that
+    the caller can do other work meanwhile (also with one item); each further child starts as a
+    result is taken. Where nothing is forked, each result is computed when it is asked for.
+
     >>> list(forked_map(len, ["a", "bb", "ccc"]))
     [1, 2, 3]
     """
     items = list(items)
     limit = workers() if processes is None else processes if workers() else 0
-    if limit < 2 or len(items) < 2:
-        for item in items:
-            yield function(item)
-        return
-    running: list[Background[R]] = []
+    if limit < 1:
+        return (function(item) for item in items)
+    waiting = iter(items)
+    running = [Background(lambda item=item: function(item)) for item in islice(waiting, limit)]
+    return _results(function, running, waiting)
+
+
+def _results(
+    function: Callable[[T], R], running: list[Background[R]], waiting: Iterator[T]
+) -> Iterator[R]:
+    """:func:`forked_map`'s results: the oldest child's first, then one more child started."""
     try:
-        for item in items:
-            if len(running) == limit:
-                yield running.pop(0).result()
-            running.append(Background(lambda item=item: function(item)))
         while running:
             yield running.pop(0).result()
+            for item in islice(waiting, 1):
+                running.append(Background(lambda item=item: function(item)))
     finally:  # the caller stopped early (an error): the other children's work is not wanted
         for job in running:
             job.cancel()

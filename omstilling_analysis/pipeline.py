@@ -279,30 +279,18 @@ def load_raw(
     # first: meanwhile this process reads the cached sources and imports the analyses' modules,
     # so that a run after one new wave does the old waves' part while the new one is read.
     unread = [entry for entry in entries if entry not in in_cache]
-    reading: dict[Path, parallel.Background] = {}
-
-    def start_reading() -> None:
-        if unread:
-            entry = unread.pop(0)
-            reading[entry] = parallel.in_background(lambda: read(entry))
-
-    for _ in range(READERS_AT_ONCE):
-        start_reading()
-    found: dict[Path, clean.CleanSource | load.OutcomeFile | load.RawDataError] = {}
+    fresh = parallel.forked_map(read, unread, processes=READERS_AT_ONCE)
+    found: dict[Path, clean.CleanSource] = {}
     for entry in in_cache:
         # A damaged entry is a miss: the source is read here.
         found[entry] = cache.load(entry.name, digests[entry]) or read(entry)
-    if reading and parallel.workers():  # (with nothing forked, importing now gains nothing)
+    if unread and parallel.workers():  # (with nothing forked, importing now gains nothing)
         import_analyses()
     sources: list[clean.CleanSource] = []
     outcome_files: list[load.OutcomeFile] = []
     errors: list[load.RawDataError] = []
     for entry in progress.bar(entries, "Indlæser", total=len(entries)):
-        if entry in found:
-            item = found[entry]
-        else:  # the earliest source not read yet: started, by the order of both lists
-            item = reading.pop(entry).result()
-            start_reading()
+        item = found[entry] if entry in found else next(fresh)
         if isinstance(item, load.RawDataError):
             errors.append(item)
         elif isinstance(item, load.OutcomeFile):
