@@ -223,6 +223,11 @@ class SourceCache:
             if older != folder:
                 shutil.rmtree(older, ignore_errors=True)
 
+    def store_all(self, sources: list[CleanSource]) -> None:
+        """:meth:`store` each of ``sources``."""
+        for cleaned in sources:
+            self.store(cleaned)
+
     def _remove_stale_temporaries(self) -> None:
         now = time.time()
         for left in self.folder.glob(".ny-*"):

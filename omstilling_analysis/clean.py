@@ -842,16 +842,22 @@ def responses_and_left_out(
     bounds = np.cumsum([0] + [s.n_rows for s in sources])
     masks = [counted[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
+    # Where each source's counted rows go in the output.
+    ends = np.cumsum([int(m.sum()) for m in masks])
+    places = [slice(int(e - m.sum()), int(e)) for e, m in zip(ends, masks, strict=True)]
+
     def gather(column: str, dtype=None, na_value=None, out=None) -> np.ndarray:
-        parts = []
-        for source, mask in zip(sources, masks, strict=True):
+        for source, mask, place in zip(sources, masks, places, strict=True):
             values = source.candidates[column]
             if na_value is not None:
                 values = values.to_numpy(dtype=dtype, na_value=na_value)
             else:
                 values = values.to_numpy(dtype=dtype)
-            parts.append(values[mask])
-        return np.concatenate(parts, out=out)
+            if out is None:
+                out = np.empty(int(ends[-1]), dtype=values.dtype)
+            # Straight into the output: a boolean index and a concatenation copied it twice.
+            np.compress(mask, values, out=out[place])
+        return out
 
     columns: dict[str, object] = {
         "respondent_key": key_texts(gather("_noegle")),

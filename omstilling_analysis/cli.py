@@ -418,11 +418,44 @@ def main(argv: list[str] | None = None) -> int:
         return _internal_error(error, args.command)
 
 
+#: glibc's ``mallopt`` parameters (malloc.h) and what :func:`_keep_freed_memory` sets them to.
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+_MALLOC_SETTINGS = {
+    # Arrays up to 32 MiB (a column of 4 million rows) from the heap, not a mapping of their own.
+    _M_MMAP_THRESHOLD: 32 << 20,
+    # Freed heap memory kept for the next arrays, not given back to the system after each one
+    # (up to 2 GiB free at the heap's top: the largest value mallopt's int takes).
+    _M_TRIM_THRESHOLD: 2**31 - 1,
+    _M_TOP_PAD: 256 << 20,
+}
+
+
+def _keep_freed_memory() -> None:
+    """Let the process reuse the memory it frees instead of returning it to the system.
+
+    A run makes and drops hundreds of column-sized arrays. By default glibc maps each large
+    one afresh and unmaps it when freed, so every new array costs a page fault per 4 KiB page
+    (measured on a 2-core virtual machine: 0.2-0.6 s per 400 MB touched, several seconds of a
+    national run). Kept, the memory is reused at no cost; the peak grows by a few percent.
+    Only where the C library is glibc (``mallopt``); elsewhere nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    for parameter, value in _MALLOC_SETTINGS.items():
+        mallopt(ctypes.c_int(parameter), ctypes.c_int(value))
+
+
 def console() -> None:
     """The ``omstilling`` command: :func:`main`, then the exit without the interpreter's
     clean-up of every object, which after a national run (a gigabyte of tables) takes a second
     and does nothing a user needs: the outputs are written and closed, the streams are flushed
     here and the exit handlers run."""
+    _keep_freed_memory()
     code = main()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):

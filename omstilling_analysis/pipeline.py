@@ -96,6 +96,15 @@ class RawData:
     ignored: list[load.IgnoredFile]
     errors: list[load.RawDataError] = field(default_factory=list)
     outcome_problems: pd.DataFrame = field(default_factory=clean.empty_problems)
+    #: The storing of the sources cleaned anew in the cache, while it goes on
+    #: (:meth:`finish_caching`).
+    caching: parallel.Background | None = field(default=None, repr=False, compare=False)
+
+    def finish_caching(self) -> None:
+        """Wait until the sources cleaned anew are in the cache (:func:`load_raw`)."""
+        if self.caching is not None:
+            caching, self.caching = self.caching, None
+            caching.result()
 
 
 @dataclass(frozen=True)
@@ -181,14 +190,11 @@ def clean_source(source: load.RawSource, key: bytes | None = None) -> clean.Clea
 
 
 def read_and_clean(
-    entry: Path,
-    key: bytes | None = None,
-    cache: SourceCache | None = None,
-    digest: str | None = None,
+    entry: Path, key: bytes | None = None, digest: str | None = None
 ) -> clean.CleanSource | load.OutcomeFile | load.RawDataError:
     """One raw entry read (:func:`load.read_source`) and, unless it is an outcome file,
-    cleaned (and stored in ``cache`` under its checksum ``digest``); a file that cannot be
-    used is returned as its :class:`load.RawDataError`."""
+    cleaned (with its checksum ``digest``, the cache's key); a file that cannot be used is
+    returned as its :class:`load.RawDataError`."""
     try:
         source = load.read_source(entry)
         if isinstance(source, load.OutcomeFile):
@@ -198,8 +204,6 @@ def read_and_clean(
         return error
     del source  # the raw table is not needed beside its cleaned rows
     cleaned.sha256 = digest
-    if cache is not None:
-        cache.store(cleaned)
     return cleaned
 
 
@@ -273,7 +277,7 @@ def load_raw(
                 in_cache.append(entry)
 
     def read(entry: Path) -> clean.CleanSource | load.OutcomeFile | load.RawDataError:
-        return read_and_clean(entry, key, cache, digests.get(entry))
+        return read_and_clean(entry, key, digests.get(entry))
 
     # Each source not in the cache is read and cleaned by a forked child (a core each), started
     # first: meanwhile this process reads the cached sources and imports the analyses' modules,
@@ -311,7 +315,14 @@ def load_raw(
             + (" (--uden-cache: cachen er skrevet på ny)" if cache.mode == "refresh" else "")
         )
     outcomes, outcome_problems = combine_outcomes(outcome_files)
-    return RawData(base, sources, outcomes, outcome_files, ignored, errors, outcome_problems)
+    raw = RawData(base, sources, outcomes, outcome_files, ignored, errors, outcome_problems)
+    cleaned_now = [source for source in sources if not source.from_cache]
+    if cache is not None and cleaned_now:
+        # Stored by a forked child while the run goes on (the next stages use one core at
+        # first): writing a national source's entry takes most of a second, which the readers
+        # would otherwise spend before sending their sources.
+        raw.caching = parallel.in_background(lambda: cache.store_all(cleaned_now))
+    return raw
 
 
 def combine_outcomes(files: list[load.OutcomeFile]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -470,8 +481,7 @@ def analyse(
         "datakvalitet.csv": quality,
     }
     memo = memo or Memo(None, b"", "")
-    respondent = score.respondent_scores(responses, settings)
-    municipal = score.municipality_scores(respondent, settings)
+    respondent, municipal = wave_scores(responses, settings, memo)
     progress.say(f"scorer for {len(municipal)} kommuner × bølger")
     for frame in (responses, respondent):
         # The waves' rows and their fingerprints made once, here: the work forked below
@@ -526,6 +536,38 @@ def analyse(
         effects=effects_result,
         notes=notes,
     )
+
+
+def wave_scores(
+    responses: pd.DataFrame, settings: Settings, memo: Memo | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`score.respondent_scores` of ``responses`` and :func:`score.municipality_scores`
+    of those, computed wave by wave (a wave's scores depend on its own rows only), each wave's
+    from ``memo`` where its rows and the settings are unchanged: the same frames either way."""
+    memo = memo or Memo(None, b"", "")
+    answers = wave_slices(responses, memo)
+    if not answers:
+        respondent = score.respondent_scores(responses, settings)
+        return respondent, score.municipality_scores(respondent, settings)
+
+    def compute(rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+        themes = score.respondent_theme_scores(rows, settings)
+        return themes, score.municipality_scores(score.respondent_frame(rows, themes), settings)
+
+    parts = [
+        memo.get(
+            f"scorer-{wave}",
+            (settings.to_dict(), memo_key(memo, rows)),
+            lambda rows=rows: compute(rows),
+        )
+        for wave, rows in answers.items()
+    ]
+    # Each wave's rows back in their places (the waves need not follow one another).
+    waves = responses["boelge"].to_numpy()
+    themes = np.empty((len(responses), len(reference.theme_codes())))
+    for wave, (wave_themes, _) in zip(answers, parts, strict=True):
+        themes[waves == wave] = wave_themes
+    return score.respondent_frame(responses, themes), _stacked([ms for _, ms in parts])
 
 
 def robustness_tables(
@@ -784,26 +826,37 @@ def write_run_files(result: RunResult, folder: str | Path, memo: Memo | None = N
 
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
-    data = result.summary_data()
-    # The figures are most of the stage: they are drawn on the other cores meanwhile.
-    data.draw_ahead(memo)
-    written = []
-    for name, table in result.tables.items():
-        path = target / name
-        if name.endswith(".parquet"):
-            table.to_parquet(path, index=False)
-        else:
+    parquets = {name: table for name, table in result.tables.items() if name.endswith(".parquet")}
+
+    def write_parquets() -> None:
+        for name, table in parquets.items():
+            table.to_parquet(target / name, index=False)
+
+    # The Parquet files (the respondent tables: a second or two) and the figures (most of the
+    # stage) are written by forked children meanwhile, while this process writes the rest.
+    writing = parallel.in_background(write_parquets)
+    try:
+        data = result.summary_data()
+        data.draw_ahead(memo)
+        written = [target / name for name in parquets]
+        for name, table in result.tables.items():
+            if name in parquets:
+                continue
             if name == "effekter.csv" and len(table):
                 # As the contract writes it: the pooled model's rows have boelge "samlet".
                 table = table.assign(boelge=wave_key(table))
-            table.to_csv(path, index=False, encoding="utf-8")
-        written.append(path)
-    written += write_videncenter(target, data)
-    for wave in data.waves:
-        # The contract's place of the summary; the same bytes as in til_videncenter/.
-        name = f"opsummering_{wave}.xlsx"
-        shutil.copyfile(target / FOLDER / name, target / name)
-        written.append(target / name)
+            table.to_csv(target / name, index=False, encoding="utf-8")
+            written.append(target / name)
+        written += write_videncenter(target, data)
+        for wave in data.waves:
+            # The contract's place of the summary; the same bytes as in til_videncenter/.
+            name = f"opsummering_{wave}.xlsx"
+            shutil.copyfile(target / FOLDER / name, target / name)
+            written.append(target / name)
+    except BaseException:
+        writing.cancel()  # the run is not written: its Parquet files are not wanted either
+        raise
+    writing.result()
     return written
 
 
@@ -895,6 +948,24 @@ def run(
         cache = "off"
     store = None if cache == "off" else SourceCache(folder, key, settings, cache)
     raw = load_raw(raw_dir, log, cache=store, key=key)
+    try:
+        result = _analyse_and_write(raw, raw_dir, out_dir, settings, log, cache, folder, key)
+    finally:
+        raw.finish_caching()
+    return result
+
+
+def _analyse_and_write(
+    raw: RawData,
+    raw_dir: str | Path,
+    out_dir: str | Path | None,
+    settings: Settings,
+    log: ProgressLog,
+    cache: str,
+    folder: Path,
+    key: bytes,
+) -> RunResult:
+    """:func:`run` after the reading: its checks of the raw data, the analyses, the writing."""
     if raw.errors:
         raise RawDataErrors(raw.errors)
     if not raw.sources:

@@ -66,7 +66,8 @@ LEVEL_TOLERANCE = 1e-9
 __all__ = [
     "CONFIDENCE", "INDEX", "LEVEL_TOLERANCE", "SIGNIFICANCE_LEVEL", "benchmarks",
     "maturity_level", "municipality_scores", "rank_intervals", "required_answers",
-    "respondent_scores", "theme_weights", "wave_slices",
+    "respondent_frame", "respondent_scores", "respondent_theme_scores", "theme_weights",
+    "wave_slices",
 ]  # fmt: skip
 
 _KEYS = ["boelge", "kommunekode"]
@@ -201,10 +202,19 @@ def respondent_scores(
     >>> # a: BOR_01 = 5, BOR_02 = 4, BOR_04 reversed 6 - 1 = 5; 3 of 6 answered: (5 + 4 + 5) / 3
     >>> # b: 1 of 6 answered, fewer than ceil(0.5 * 6) = 3: missing
     """
+    return respondent_frame(responses, respondent_theme_scores(responses, settings, theme_items))
+
+
+def respondent_theme_scores(
+    responses: pd.DataFrame,
+    settings: Settings | None = None,
+    theme_items: Mapping[int, Mapping[str, list[str]]] | None = None,
+) -> np.ndarray:
+    """The theme scores of :func:`respondent_scores` as an array: a row per row of
+    ``responses``, a column per theme (:func:`omstilling_analysis.reference.theme_codes`)."""
     s = _settings(settings)
     themes = reference.theme_codes()
     reverse = set(reference.reverse_keyed_items())
-    out = responses[["respondent_key", "boelge", "kommunekode"]].reset_index(drop=True)
     scores = np.full((len(responses), len(themes)), np.nan)
     waves = responses["boelge"].to_numpy()
     for wave in pd.unique(waves):
@@ -226,9 +236,15 @@ def respondent_scores(
             enough = count >= required_answers(len(items), s.min_share_answered)
             with np.errstate(invalid="ignore", divide="ignore"):
                 scores[rows, j] = np.where(enough, total / np.maximum(count, 1), np.nan)
-    out = out.copy()
-    for j, theme in enumerate(themes):
-        out[theme] = scores[:, j]
+    return scores
+
+
+def respondent_frame(responses: pd.DataFrame, theme_scores: np.ndarray) -> pd.DataFrame:
+    """``respondentscorer``: the keys of ``responses`` beside their theme scores
+    (:func:`respondent_theme_scores`, of these rows in this order)."""
+    out = responses[["respondent_key", "boelge", "kommunekode"]].reset_index(drop=True).copy()
+    for j, theme in enumerate(reference.theme_codes()):
+        out[theme] = theme_scores[:, j]
     return out
 
 
@@ -339,7 +355,9 @@ def municipality_scores(
         out[theme] = theme_values[:, j]
 
     positive = weights > 0
-    weighted = np.where(positive, theme_values, 0.0) @ weights / weights.sum()
+    # Row by row, not a matrix product: BLAS sums a row in an order that depends on where the
+    # row lies in the matrix, and a municipality's index must not depend on the others.
+    weighted = (np.where(positive, theme_values, 0.0) * weights).sum(axis=1) / weights.sum()
     index_missing = np.isnan(theme_values[:, positive]).any(axis=1)
     out[INDEX] = np.where(index_missing, np.nan, weighted)
     level, level_name = maturity_level(out[INDEX], s)

@@ -107,17 +107,19 @@ def test_runs_with_the_memo_give_the_cold_run_and_a_new_wave_reuses_the_others(d
     assert sorted(warm.reused) == sorted(
         f"{name}-{wave}"
         for name in (
-            "indeksrobusthed", "itemstatistik", "klynger", "rang", "reliabilitet", "udvikling"
+            "indeksrobusthed", "itemstatistik", "klynger", "rang", "reliabilitet", "scorer",
+            "udvikling",
         )
         for wave in (2020, 2022)
     )  # fmt: skip
     again = pipeline.run(early, None, settings, cache_dir=cache_dir)
     for name, table in _tables(cold).items():
         pd.testing.assert_frame_equal(_tables(again)[name], table, obj=name)
-    assert len(again.reused) == 18
+    assert len(again.reused) == 21
     # One run's results are kept, one file per analysis and wave.
     assert sorted(p.name.split("-")[0] for p in memo_dir.iterdir()) == sorted(
-        ["indeksrobusthed", "itemstatistik", "klynger", "rang", "reliabilitet", "udvikling"] * 3
+        ["indeksrobusthed", "itemstatistik", "klynger", "rang", "reliabilitet", "scorer"] * 3
+        + ["udvikling"] * 3
     )
 
 
@@ -144,6 +146,20 @@ def test_per_wave_analyses_stack_to_the_whole_tables(demo_raw):
             dont_know=clean.dont_know_mask(result.raw.sources, responses),
         ),
     }
+    whole["respondentscorer.parquet"] = score.respondent_scores(responses, settings)
+    whole["kommunescorer.parquet"] = score.municipality_scores(
+        whole["respondentscorer.parquet"], settings
+    )
     for name, table in whole.items():
         assert len(table) > 0
-        pd.testing.assert_frame_equal(result.tables[name].reset_index(drop=True), table, obj=name)
+        pd.testing.assert_frame_equal(
+            result.tables[name].reset_index(drop=True), table, obj=name, check_exact=True
+        )
+    # The scores wave by wave are the same bits also when the waves' rows are interleaved.
+    mixed = responses.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    by_wave = pipeline.wave_scores(mixed, settings)
+    at_once = score.respondent_scores(mixed, settings)
+    pd.testing.assert_frame_equal(by_wave[0], at_once, check_exact=True)
+    pd.testing.assert_frame_equal(
+        by_wave[1], score.municipality_scores(at_once, settings), check_exact=True
+    )
