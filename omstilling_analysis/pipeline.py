@@ -490,21 +490,23 @@ def analyse(
             memo_key(memo, rows)
     shown = published_scores(municipal, settings)
 
-    # The types of municipality and then the index robustness are computed by a forked child
+    # The types of municipality and the index robustness are computed by two forked children
     # (:mod:`omstilling_analysis.parallel`) while this process computes the rank intervals,
     # change and reliability: the three take most of the analysis and need only the scores.
-    # One child, not one each: on two cores a third process would not be faster, and each
-    # child's working arrays add to the machine's peak memory.
-    def clusters_and_robustness():
-        return (
-            cluster_tables(municipal, respondent, settings, memo),
-            robustness_tables(responses, respondent, municipal, shown, settings, memo),
+    # The robustness (about a second a wave) ends first; the clusters (about two a wave) and
+    # the rank intervals then have a core each. One child for both left this process waiting.
+    clustering = parallel.in_background(
+        lambda: memo.logged(lambda: cluster_tables(municipal, respondent, settings, memo))
+    )
+    robustness_work = parallel.in_background(
+        lambda: memo.logged(
+            lambda: robustness_tables(responses, respondent, municipal, shown, settings, memo)
         )
-
-    background = parallel.in_background(lambda: memo.logged(clusters_and_robustness))
+    )
     tables.update(score_tables(raw, responses, respondent, municipal, settings, memo))
     progress.say("rangintervaller, udvikling og reliabilitet beregnet")
-    (cluster_result, cluster_tables_), robust = memo.absorb(background.result())
+    cluster_result, cluster_tables_ = memo.absorb(clustering.result())
+    robust = memo.absorb(robustness_work.result())
     for row in cluster_result.chosen.itertuples(index=False):
         progress.say(f"bølge {row.boelge}: {row.k} klynger ({row.metode})")
     tables.update(cluster_tables_)
