@@ -32,12 +32,20 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+#: In a child of :func:`forked_map`: how many children it was started with (itself included),
+#: which share the cores. 1 elsewhere.
+_SHARING = 1
+
+
 def workers() -> int:
-    """Processes that can work at once: the cores this process may use, and 0 where ``fork``
-    is not the safe default or there is one core (then nothing is forked)."""
+    """Processes that can work at once: the cores this process may use (in a child of
+    :func:`forked_map`, its share of them beside its siblings), and 0 where ``fork`` is not the
+    safe default or there is less than two cores' share (then nothing is forked: three readers
+    on two cores gain nothing by forking again, and each fork holds the memory its parent
+    frees meanwhile)."""
     if not sys.platform.startswith("linux"):
         return 0
-    cores = len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0)) // _SHARING
     return cores if cores > 1 else 0
 
 
@@ -169,8 +177,16 @@ def forked_map(
     if limit < 1:
         return (function(item) for item in items)
     waiting = iter(items)
-    running = [Background(lambda item=item: function(item)) for item in islice(waiting, limit)]
-    return _results(function, running, waiting)
+    shared, parent = min(limit, len(items)), os.getpid()
+
+    def in_child(item: T) -> R:
+        global _SHARING
+        if os.getpid() != parent:  # a child (not the parent redoing a dead child's work)
+            _SHARING = shared
+        return function(item)
+
+    running = [Background(lambda item=item: in_child(item)) for item in islice(waiting, limit)]
+    return _results(in_child, running, waiting)
 
 
 def _results(

@@ -217,9 +217,10 @@ def import_analyses() -> None:
         importlib.import_module(module)
 
 
-#: Sources read and cleaned by forked children at once: three waves at national size take
-#: about 1.9 GiB together at their peak, and more at once would not be faster on two cores.
-READERS_AT_ONCE = 3
+#: Sources read and cleaned by forked children at once. A national source takes about 600 MiB
+#: while it is cleaned: three at once took the run's processes to 2.0-2.1 GiB together (two:
+#: 1.45 GiB, below the analyses' 1.8), and on two cores a third at once is not faster.
+READERS_AT_ONCE = 2
 
 #: What :func:`import_analyses` imports: every module a run needs after the reading.
 ANALYSIS_MODULES = (

@@ -353,6 +353,7 @@ def read_csv_table(
         utf8 = memoryview(data)[3:]
     else:
         utf8 = text.encode("utf-8")
+        data = b""  # only the UTF-8 copy is parsed: the file's bytes need not be held beside it
     del text, head
     try:
         header = next(csv.reader([header_line], delimiter=delimiter))

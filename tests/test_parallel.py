@@ -82,6 +82,23 @@ def test_forked_map_keeps_the_order_and_limits_the_children():
 
 
 @needs_fork
+def test_a_child_of_forked_map_shares_the_cores_with_its_siblings():
+    cores = len(os.sched_getaffinity(0))
+
+    def forks_in_turn(_):
+        return parallel.workers(), parallel.in_background(os.getpid).result() != os.getpid()
+
+    # As many children as cores: each has less than two cores' share and forks nothing more.
+    assert (
+        list(parallel.forked_map(forks_in_turn, range(cores), processes=cores))
+        == [(0, False)] * cores
+    )
+    # One child alone has all the cores, and may fork again.
+    assert list(parallel.forked_map(forks_in_turn, [0], processes=cores)) == [(cores, True)]
+    assert parallel.workers() == cores  # the parent's share is unchanged
+
+
+@needs_fork
 def test_forked_map_stopped_early_leaves_no_child(tmp_path):
     def slow(n):
         if n == 0:
