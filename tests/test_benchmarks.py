@@ -47,6 +47,12 @@ def test_wall_and_memory_limits():
     assert not bench.passes(_case("tre_kold", 10.0, 2049), target, {})
     assert not bench.passes(_case("tre_kold", 1.0, error="exit 1"), target, {})
     assert not bench.passes(_case("tre_kold", None), target, {})
+    # The limit holds for the run's processes together, not only for the largest.
+    together = _case("tre_kold", 10.0, 1500)
+    together.summed_mib = 2049.0
+    assert not bench.passes(together, target, {})
+    together.summed_mib = 2048.0
+    assert bench.passes(together, target, {})
 
 
 def test_share_of_another_case_measured_in_the_same_run():
@@ -99,6 +105,8 @@ def test_tiny_run_writes_the_table_and_exits_by_the_targets(tmp_path):
     assert result["all_passed"] is True
     csv = result["cases"][0]
     assert csv["parse_s"] > 0 and csv["ratio"] > 1 and csv["peak_mib"] > 50
+    # The run and its children together: at least the largest process's own peak, roughly.
+    assert csv["summed_mib"] > 0.5 * csv["peak_mib"]
     assert not list((tmp_path / "data").glob("koersler*")), "run folders left behind"
 
     missed = _run(tmp_path, "--tilfaelde", "help", "--maal", "help=0")
