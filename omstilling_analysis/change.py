@@ -7,7 +7,6 @@ from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from omstilling_analysis import reference
 from omstilling_analysis.score import (
@@ -61,6 +60,10 @@ def welch_test(
     >>> round(float(r["p"][0]), 3), round(float(r["df"][0]), 2)
     (0.102, 3.45)
     """
+    # SciPy when it is used: the processes that read the sources import this module (through
+    # publish) and never need it.
+    from scipy import stats
+
     se1, se2 = np.asarray(se_now, float) ** 2, np.asarray(se_before, float) ** 2
     n1, n2 = np.asarray(n_now, float), np.asarray(n_before, float)
     ok = (n1 >= 2) & (n2 >= 2)
@@ -270,6 +273,8 @@ def _standard_error(frame: pd.DataFrame, measure: str) -> np.ndarray:
     needed = [f"{measure}_ci_lav", f"{measure}_ci_hoej", f"{measure}_n"]
     if not all(column in frame for column in needed):
         return np.full(len(frame), np.nan)
+    from scipy import stats  # when used: see welch_test
+
     n = frame[f"{measure}_n"].to_numpy(dtype=float)
     width = (frame[needed[1]] - frame[needed[0]]).to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -48,7 +48,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from omstilling_analysis import reference
 from omstilling_analysis.settings import Settings
@@ -251,11 +250,20 @@ def respondent_frame(responses: pd.DataFrame, theme_scores: np.ndarray) -> pd.Da
 # --------------------------------------------------------------------------- municipalities
 
 
+def _t_quantile(degrees_of_freedom: np.ndarray) -> np.ndarray:
+    """Student's *t* quantile of the two-sided ``CONFIDENCE`` interval. SciPy's statistics are
+    imported here, not with the module: the processes that read the sources import this module
+    and never need them (half a second less before the first reader starts)."""
+    from scipy import stats
+
+    return stats.t.ppf(0.5 + CONFIDENCE / 2, degrees_of_freedom)
+
+
 def _t_halfwidth(sd: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Half-width of the two-sided t-interval of a mean; NaN when ``n < 2``."""
     n = np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        tcrit = np.where(n >= 2, stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)), np.nan)
+        tcrit = np.where(n >= 2, _t_quantile(np.maximum(n - 1, 1)), np.nan)
         return tcrit * np.asarray(sd, dtype=float) / np.sqrt(n)
 
 
@@ -380,7 +388,7 @@ def municipality_scores(
     df_min = np.where(positive, n, np.inf).min(axis=1)
     index_se = np.where(index_missing | (df_min < 2), np.nan, np.sqrt(np.maximum(variance, 0.0)))
     with np.errstate(invalid="ignore"):
-        tcrit = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(df_min - 1, 1))
+        tcrit = _t_quantile(np.maximum(df_min - 1, 1))
     out[f"{INDEX}_se"] = index_se
     out[f"{INDEX}_ci_lav"] = out[INDEX] - tcrit * index_se
     out[f"{INDEX}_ci_hoej"] = out[INDEX] + tcrit * index_se
