@@ -17,10 +17,10 @@ directory ``<tmp>``), so that no run sees another run's cache, wherever the pipe
 
 Wall time is from start to exit; peak memory is ``os.wait4``'s maximum resident set size of
 exactly that child, and "all processes" the peak of the proportional set sizes (``Pss`` of
-``/proc/<pid>/smaps_rollup``: a page shared by n processes counts 1/n in each) summed over
-the child and every process it forked, sampled every ``SAMPLE_S`` seconds: the memory the run
-takes from the machine. A memory target holds for both. The bare parse is pyarrow's CSV reader on each wave's ``dataset.csv``
-(summed over the waves of a case) or python-calamine reading every ``Dataset`` sheet, in a
+``/proc/<pid>/smaps_rollup``: a page shared by n processes counts 1/n in each) summed over the
+child and every process it forked, sampled every ``TREE_SAMPLE_S`` seconds: the memory the run
+takes from the machine. A memory target holds for both. The bare parse is pyarrow's CSV reader
+on each wave's ``dataset.csv`` (summed over the waves of a case) or python-calamine reading every ``Dataset`` sheet, in a
 child of its own, timed around the parse call. The runs print their progress lines
 (``[  9.7 s] …``) on stderr; the script records them and samples the child's resident set size
 from ``/proc/<pid>/status`` every ``SAMPLE_S`` seconds, which gives the time and the peak memory
@@ -62,6 +62,9 @@ RESULTS = HERE / "results"
 MIB = 1024 * 1024
 #: Seconds between two samples of a child's resident set size (the stage profile).
 SAMPLE_S = 0.05
+#: Seconds between two samples of the summed PSS of a child's process tree: reading a large
+#: process's ``smaps_rollup`` walks its page tables (1.5 ms for 1.6 GB), so less often.
+TREE_SAMPLE_S = 0.25
 #: The three waves of the multi-wave cases: one CSV dialect each (names of ``demo.DIALECTS``).
 WAVES = {2020: "comma-cp1252", 2022: "semicolon-cp1252", 2024: "tab-utf16"}
 #: The wave of the one-wave ``csv`` case (SurveyXact's default dialect) and the wave added last.
@@ -331,7 +334,7 @@ def run_child(
         reader.start()
         samples: list[tuple[float, float]] = []
         summed: float | None = None
-        sampling = profile or tree
+        sampling, next_tree = profile or tree, 0.0
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG if sampling else 0)
             if pid:
@@ -339,9 +342,11 @@ def run_child(
             rss = _rss_mib(process.pid)
             if rss is not None:
                 samples.append((time.perf_counter() - start, rss))
-            total = _tree_pss_mib(process.pid)
-            if total is not None:
-                summed = total if summed is None else max(summed, total)
+            if time.perf_counter() >= next_tree:
+                next_tree = time.perf_counter() + TREE_SAMPLE_S
+                total = _tree_pss_mib(process.pid)
+                if total is not None:
+                    summed = total if summed is None else max(summed, total)
             time.sleep(SAMPLE_S)
         wall = time.perf_counter() - start
         reader.join()
