@@ -395,6 +395,32 @@ def test_figures_drawn_in_worker_processes_are_the_bytes_drawn_in_process(run):
     assert png_bytes(few[stem]()) == (folder / f"{stem}.png").read_bytes()
 
 
+def test_the_figures_the_workbooks_show_are_drawn_first(run, tmp_path, monkeypatch):
+    from omstilling_analysis.plots import render
+    from omstilling_analysis.report import summary
+    from omstilling_analysis.report.data import WORKBOOK_FIGURES, SummaryData
+
+    data = videncenter.summary_data(run["tables"], run["manifest"], run["settings"])
+    asked: list[str] = []
+    original = SummaryData.figure
+
+    def figure(self, name):
+        asked.append(name)
+        return original(self, name)
+
+    monkeypatch.setattr(SummaryData, "figure", figure)
+    for wave in data.waves:
+        summary.write_summary(tmp_path / f"opsummering_{wave}.xlsx", data, wave)
+    first = [stem.format(wave=wave) for wave in data.waves for stem in WORKBOOK_FIGURES]
+    drawn_first = [stem for stem in first if stem in data.figures]  # (no robustness here)
+    assert len(drawn_first) >= 2 * len(data.waves)
+    assert sorted(asked) == sorted(drawn_first)
+    queued: list[str] = []
+    monkeypatch.setattr(render, "render_in_background", lambda todo: queued.extend(todo) or {})
+    videncenter.summary_data(run["tables"], run["manifest"], run["settings"]).draw_ahead()
+    assert queued[: len(drawn_first)] == drawn_first and sorted(queued) == sorted(data.figures)
+
+
 def test_a_figure_failing_in_a_worker_raises_its_error(run):
     from omstilling_analysis.plots import render
 

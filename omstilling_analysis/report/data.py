@@ -16,10 +16,14 @@ from omstilling_analysis.publish import INDEX, PublishedTables
 from omstilling_analysis.report.xlsx import cell_value, records
 from omstilling_analysis.text import NO_RESPONSES, level_names, suppressed, theme_names
 
-__all__ = ["DEMO_BANNER", "SummaryData"]
+__all__ = ["DEMO_BANNER", "WORKBOOK_FIGURES", "SummaryData"]
 
 #: The name under which a figure's PNG bytes are kept in the memo (``figur-<stem>``).
 FIGURE_MEMO = "figur"
+
+#: The figures a wave's workbook shows (the Oversigt and Metode sheets), drawn first: the
+#: workbooks are written while the other figures are still being drawn.
+WORKBOOK_FIGURES = ("danmarkskort_indeks_{wave}", "temafordeling_{wave}", "rangintervaller_{wave}")
 
 #: The mark of a workbook made from synthetic data (never on real data).
 DEMO_BANNER = (
@@ -162,7 +166,9 @@ class SummaryData:
                     if found is not None and isinstance(found[0], bytes):
                         self._png[stem] = found[0]
                         self.reused_figures.append(stem)
-        todo = {stem: make for stem, make in self.figures.items() if stem not in self._png}
+        first = [stem.format(wave=wave) for wave in self.waves for stem in WORKBOOK_FIGURES]
+        order = [*(s for s in first if s in self.figures), *self.figures]
+        todo = {stem: self.figures[stem] for stem in dict.fromkeys(order) if stem not in self._png}
         self._drawing = render_in_background(todo)
 
     def figure(self, name: str) -> bytes | None:
