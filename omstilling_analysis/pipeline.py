@@ -462,7 +462,7 @@ def analyse(
     ``memo`` keeps the per-wave analyses for the next run and reuses those of an earlier run
     whose inputs are unchanged (:mod:`omstilling_analysis.memo`); the tables are the same
     either way."""
-    from omstilling_analysis.privacy import hash_key, safe_cell_value
+    from omstilling_analysis.privacy import hash_key, safe_cell_values
     from omstilling_analysis.verify import key_fingerprint
 
     progress = progress or ProgressLog(False)
@@ -471,7 +471,7 @@ def analyse(
     quality = pd.concat(
         [s.problems for s in raw.sources] + [raw.outcome_problems], ignore_index=True
     ).loc[:, clean.QUALITY_COLUMNS]
-    quality["vaerdi"] = quality["vaerdi"].map(safe_cell_value)
+    quality["vaerdi"] = safe_cell_values(quality["vaerdi"].to_numpy(dtype=object))
     progress.say(
         f"{len(responses)} besvarelser talt, {len(left_out)} rækker udeladt, "
         f"{int((quality['kilde_raekke'] > 1).sum())} celleproblemer"
