@@ -471,7 +471,7 @@ def analyse(
     quality = pd.concat(
         [s.problems for s in raw.sources] + [raw.outcome_problems], ignore_index=True
     ).loc[:, clean.QUALITY_COLUMNS]
-    quality["vaerdi"] = safe_cell_values(quality["vaerdi"].to_numpy(dtype=object))
+    quality["vaerdi"] = safe_cell_values(quality["vaerdi"])
     progress.say(
         f"{len(responses)} besvarelser talt, {len(left_out)} rækker udeladt, "
         f"{int((quality['kilde_raekke'] > 1).sum())} celleproblemer"

@@ -18,10 +18,14 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from omstilling_analysis.errors import HashKeyError
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the key and hashing need none
+    import pandas as pd
 
 __all__ = [
     "KEY_ENV", "KEY_FILE_ENV", "MAX_CODE_LENGTH", "MIN_KEY_BYTES", "PARALLEL_FROM", "WITHHELD",
@@ -263,26 +267,28 @@ def _known_labels() -> dict[str, str]:
     return known
 
 
-def safe_cell_values(values: Iterable[object]) -> list[str]:
-    """:func:`safe_cell_value` of each of ``values``, computed once per distinct value (told
-    apart by type too, so that ``True`` is not taken for ``1``): a data-quality column of
-    100,000 rows holds a handful of distinct codes.
+def safe_cell_values(values: pd.Series) -> pd.Series:
+    """``values.map(safe_cell_value)``, with :func:`safe_cell_value` computed once per distinct
+    value (told apart by type too, so that ``True`` is not taken for ``1``): a data-quality
+    column of 100,000 rows holds a handful of distinct codes.
 
-    >>> safe_cell_values([7.0, "Ring Jens", 7.0, True, 1, None])
+    >>> import pandas as pd
+    >>> safe_cell_values(pd.Series([7.0, "Ring Jens", 7.0, True, 1, None])).tolist()
     ['7', '(tekst udeladt)', '7', '(tekst udeladt)', '1', '']
     """
     shown: dict[tuple[type, object], str] = {}
-    out = []
-    for value in values:
+
+    def once(value: object) -> str:
         try:
             key = (type(value), value)
             text = shown.get(key)
             if text is None:
                 text = shown[key] = safe_cell_value(value)
+            return text
         except TypeError:  # an unhashable value: checked on its own
-            text = safe_cell_value(value)
-        out.append(text)
-    return out
+            return safe_cell_value(value)
+
+    return values.map(once)
 
 
 def safe_cell_value(value: object) -> str:
