@@ -40,8 +40,8 @@ _SHARING = 1
 def workers() -> int:
     """Processes that can work at once: the cores this process may use (in a child of
     :func:`forked_map`, its share of them beside its siblings), and 0 where ``fork`` is not the
-    safe default or there is less than two cores' share (then nothing is forked: readers on
-    every core gain nothing by forking again, and each fork holds the memory its parent frees
+    safe default or the share is under two cores (then nothing is forked: readers on every
+    core gain nothing by forking again, and each fork holds the memory its parent frees
     meanwhile)."""
     if not sys.platform.startswith("linux"):
         return 0
