@@ -524,6 +524,40 @@ def test_feedback_for_every_municipality_in_one_command(run, tmp_path, capsys):
     assert index_row[1] == pytest.approx(expected)
 
 
+def test_feedback_workbooks_from_children_are_the_bytes_written_here(run, tmp_path, monkeypatch):
+    from omstilling_analysis.report import feedback
+
+    results = tmp_path / "resultater"
+    results.mkdir()
+    for name, table in run["tables"].items():
+        if name.endswith(".parquet"):
+            table.to_parquet(results / name, index=False)
+        else:
+            table.to_csv(results / name, index=False)
+    (results / "manifest.json").write_text(
+        json.dumps(run["manifest"], ensure_ascii=False), encoding="utf-8"
+    )
+    steps: list[tuple[int, int]] = []
+    forked = feedback.workbooks_for_all(
+        results, 2024, tmp_path / "forked", lambda i, n, _: steps.append((i, n))
+    )
+    monkeypatch.setattr(parallel, "workers", lambda: 0)  # everything in this process
+    here = feedback.workbooks_for_all(results, 2024, tmp_path / "here")
+    assert [p.name for p in forked.written] == [p.name for p in here.written]
+    assert (
+        len(forked.written) > feedback.MUNICIPALITIES_PER_CHILD and forked.skipped == here.skipped
+    )
+    for a, b in zip(forked.written, here.written, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    # Progress: the first workbook, then a group at a time, up to every municipality.
+    total = len(forked.written) + len(forked.skipped)
+    assert steps[0] == (1, total) and steps[-1] == (total, total)
+    assert all(
+        b[0] - a[0] <= feedback.MUNICIPALITIES_PER_CHILD
+        for a, b in zip(steps, steps[1:], strict=False)
+    )
+
+
 def test_page_setup_and_number_formats_read_back(run):
     book = openpyxl.load_workbook(run["out"] / "opsummering_2024.xlsx")
     for sheet in book.worksheets:

@@ -22,6 +22,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ from omstilling_analysis.settings import Settings
 from omstilling_analysis.text import NO_RESPONSES, dk_number, level_names, short_theme_names
 
 __all__ = [
+    "MUNICIPALITIES_PER_CHILD",
     "RESULT_FILES",
     "SHEETS",
     "FeedbackBatch",
@@ -235,6 +237,11 @@ class FeedbackBatch:
     skipped: tuple[tuple[int, str, str], ...]  # (code, name, reason)
 
 
+#: Municipalities a forked child writes the workbooks of before it sends them back: a progress
+#: line every few seconds, and few enough forks that their start costs little.
+MUNICIPALITIES_PER_CHILD = 7
+
+
 def workbooks_for_all(
     results_dir: str | Path,
     boelge: int | None,
@@ -243,25 +250,50 @@ def workbooks_for_all(
 ) -> FeedbackBatch:
     """One feedback workbook per municipality with published data, into ``out_dir``.
 
-    The run's tables are read and published once and shared by all 98 workbooks.
-    ``progress(i, total, name)`` is called after each municipality.
+    The run's tables are read and published once and shared by all 98 workbooks. The first
+    workbook is written here (which loads what they all use, e.g. the map's geometry); the
+    others by forked children on the other cores, :data:`MUNICIPALITIES_PER_CHILD` each
+    (:func:`omstilling_analysis.parallel.forked_map`; the same bytes as written here).
+    ``progress(i, total, name)`` is called after each municipality or group of them.
     """
+    from omstilling_analysis import parallel
+
     data = _summary_data(results_dir)
     wave = _wave(data, results_dir, boelge)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    written, skipped = [], []
-    places = data.municipalities
-    for i, place in enumerate(places.itertuples(index=False), start=1):
-        code = int(place.kommunekode)
-        reason = why_not_published(data, code, wave)
-        if reason is None:
-            target = folder / f"rapport_{code}_{wave}.xlsx"
-            written.append(feedback_workbook(data, code, wave, target))
-        else:
-            skipped.append((code, str(place.kommune), reason))
-        if progress is not None:
-            progress(i, len(places), str(place.kommune))
+    places = [(int(p.kommunekode), str(p.kommune)) for p in data.municipalities.itertuples()]
+
+    def write(group: list[tuple[int, str]]) -> list[tuple[int, str, Path | None, str | None]]:
+        done = []
+        for code, name in group:
+            reason = why_not_published(data, code, wave)
+            target = None
+            if reason is None:
+                target = feedback_workbook(data, code, wave, folder / f"rapport_{code}_{wave}.xlsx")
+            done.append((code, name, target, reason))
+        return done
+
+    first = next(
+        (i for i, (code, _) in enumerate(places) if not why_not_published(data, code, wave)), 0
+    )
+    groups = [places[first : first + 1]]  # written here, before any child is forked
+    rest = places[:first] + places[first + 1 :]
+    groups += [
+        rest[i : i + MUNICIPALITIES_PER_CHILD]
+        for i in range(0, len(rest), MUNICIPALITIES_PER_CHILD)
+    ]
+    results: dict[int, tuple[str, Path | None, str | None]] = {}
+    # The first group here (its result before any child starts), then the children's in order.
+    for done in chain([write(groups[0])], parallel.forked_map(write, groups[1:])):
+        for code, name, target, reason in done:
+            results[code] = (name, target, reason)
+        if progress is not None and done:
+            progress(len(results), len(places), done[-1][1])
+    written = [results[code][1] for code, _ in places if results[code][1] is not None]
+    skipped = [
+        (code, name, str(results[code][2])) for code, name in places if results[code][1] is None
+    ]
     return FeedbackBatch(wave, tuple(written), tuple(skipped))
 
 
