@@ -843,8 +843,9 @@ def responses_and_left_out(
     masks = [counted[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
     # Where each source's counted rows go in the output.
-    ends = np.cumsum([int(m.sum()) for m in masks])
-    places = [slice(int(e - m.sum()), int(e)) for e, m in zip(ends, masks, strict=True)]
+    counts = [int(m.sum()) for m in masks]
+    ends = np.cumsum(counts)
+    places = [slice(int(e) - n, int(e)) for e, n in zip(ends, counts, strict=True)]
 
     def gather(column: str, dtype=None, na_value=None, out=None) -> np.ndarray:
         for source, mask, place in zip(sources, masks, places, strict=True):

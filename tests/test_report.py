@@ -438,8 +438,8 @@ def test_a_figure_failing_in_a_worker_raises_its_error(run):
     assert futures["modenhedsniveauer_2024"].result(timeout=120)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_feedback_workbook_for_one_municipality(run, tmp_path):
-    results = tmp_path / "resultater"
+def _results_folder(run, results: Path) -> Path:
+    """The run fixture's tables and manifest written as a results folder (as ``kør`` does)."""
     results.mkdir()
     for name, table in run["tables"].items():
         if name.endswith(".parquet"):
@@ -449,6 +449,11 @@ def test_feedback_workbook_for_one_municipality(run, tmp_path):
     (results / "manifest.json").write_text(
         json.dumps(run["manifest"], ensure_ascii=False), encoding="utf-8"
     )
+    return results
+
+
+def test_feedback_workbook_for_one_municipality(run, tmp_path):
+    results = _results_folder(run, tmp_path / "resultater")
     path = feedback.municipality_workbook_from_results(results, "Aalborg", None, None)
     assert path == results / "rapport_851_2024.xlsx"
     book = openpyxl.load_workbook(path)
@@ -493,16 +498,7 @@ def test_libreoffice_opens_the_workbook(run, tmp_path):
 def test_feedback_for_every_municipality_in_one_command(run, tmp_path, capsys):
     from omstilling_analysis.cli import main
 
-    results = tmp_path / "resultater"
-    results.mkdir()
-    for name, table in run["tables"].items():
-        if name.endswith(".parquet"):
-            table.to_parquet(results / name, index=False)
-        else:
-            table.to_csv(results / name, index=False)
-    (results / "manifest.json").write_text(
-        json.dumps(run["manifest"], ensure_ascii=False), encoding="utf-8"
-    )
+    results = _results_folder(run, tmp_path / "resultater")
     out = tmp_path / "alle"
     assert main(["rapport", "--alle", "--boelge", "2024", "--resultater", str(results),
                  "--out", str(out)]) == 0  # fmt: skip
@@ -527,16 +523,7 @@ def test_feedback_for_every_municipality_in_one_command(run, tmp_path, capsys):
 def test_feedback_workbooks_from_children_are_the_bytes_written_here(run, tmp_path, monkeypatch):
     from omstilling_analysis.report import feedback
 
-    results = tmp_path / "resultater"
-    results.mkdir()
-    for name, table in run["tables"].items():
-        if name.endswith(".parquet"):
-            table.to_parquet(results / name, index=False)
-        else:
-            table.to_csv(results / name, index=False)
-    (results / "manifest.json").write_text(
-        json.dumps(run["manifest"], ensure_ascii=False), encoding="utf-8"
-    )
+    results = _results_folder(run, tmp_path / "resultater")
     steps: list[tuple[int, int]] = []
     forked = feedback.workbooks_for_all(
         results, 2024, tmp_path / "forked", lambda i, n, _: steps.append((i, n))
