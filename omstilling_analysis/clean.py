@@ -846,9 +846,10 @@ def responses_and_left_out(
     counts = [int(m.sum()) for m in masks]
     ends = np.cumsum(counts)
     places = [slice(int(e) - n, int(e)) for e, n in zip(ends, counts, strict=True)]
+    rows = [np.flatnonzero(m) for m in masks]
 
     def gather(column: str, dtype=None, na_value=None, out=None) -> np.ndarray:
-        for source, mask, place in zip(sources, masks, places, strict=True):
+        for source, taken, place in zip(sources, rows, places, strict=True):
             values = source.candidates[column]
             if na_value is not None:
                 values = values.to_numpy(dtype=dtype, na_value=na_value)
@@ -857,7 +858,8 @@ def responses_and_left_out(
             if out is None:
                 out = np.empty(int(ends[-1]), dtype=values.dtype)
             # Straight into the output: a boolean index and a concatenation copied it twice.
-            np.compress(mask, values, out=out[place])
+            # (np.take, not np.compress: with ``out`` compress took ten times as long.)
+            np.take(values, taken, out=out[place])
         return out
 
     columns: dict[str, object] = {

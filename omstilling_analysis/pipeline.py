@@ -226,7 +226,6 @@ READERS_AT_ONCE = 2
 ANALYSIS_MODULES = (
     "omstilling_analysis.change",
     "omstilling_analysis.clusters",
-    "omstilling_analysis.effects",
     "omstilling_analysis.reliability",
     "omstilling_analysis.robustness",
     "omstilling_analysis.report.videncenter",

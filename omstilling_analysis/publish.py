@@ -424,13 +424,17 @@ def published_roles(
     ):
         # The run's two tables share their rows in the same order: the merge is positional
         # (compared as arrays: on pyarrow strings an elementwise comparison, not Python objects).
-        merged = left.reset_index(drop=True).assign(rolle=right["rolle"].to_numpy())
+        merged = left.reset_index(drop=True).assign(rolle=right["rolle"].array)
     else:
         merged = left.merge(right.drop_duplicates(keys), on=keys, how="left")
-    merged["rolle"] = merged["rolle"].astype(object).where(merged["rolle"].notna(), "(ingen rolle)")
+    # Grouped by the roles' codes (a handful of roles among a million respondents): grouping
+    # by the texts hashed a Python string per row. Sorted codes keep the texts' order.
+    codes, names = pd.factorize(merged["rolle"].astype("string").fillna("(ingen rolle)"), sort=True)
+    merged["rolle"] = pd.Categorical.from_codes(codes, names)
     merged["boelge"] = merged["boelge"].astype("int64")
-    grouped = merged.groupby(["boelge", "rolle"], sort=True)
+    grouped = merged.groupby(["boelge", "rolle"], sort=True, observed=True)
     out = grouped.size().rename("n").reset_index()
+    out["rolle"] = out["rolle"].astype(str)
     means = grouped[themes].mean().reset_index(drop=True)
     counts = grouped[themes].count().reset_index(drop=True)
     minimum = s.min_respondents_published

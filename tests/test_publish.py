@@ -241,6 +241,38 @@ def test_publish_is_pure_and_hides_small_numbers_by_hand():
     assert published.scores.set_index("kommunekode").loc[147, "skjult"]
 
 
+@pytest.mark.parametrize("same_rows", [True, False])
+def test_role_breakdown_by_hand(same_rows):
+    # Roles out of order, some missing, groups below the minimum of three; the breakdown is sorted
+    # by wave and role text ("(ingen rolle)" first), with the small group's numbers hidden.
+    roles = ["Fagchef", "Direktion", None, "Fagchef", "Direktion", "Fagchef", "Direktion", None,
+             "Andet"]  # fmt: skip
+    n = len(roles)
+    rng = np.random.default_rng(3)
+    keys = [f"k{i}" for i in range(n)]
+    responses = pd.DataFrame(
+        {"respondent_key": pd.array(keys, dtype="str"), "boelge": [2024] * 7 + [2022] * 2,
+         "rolle": pd.array(roles, dtype=pd.StringDtype("pyarrow"))}
+    )  # fmt: skip
+    scores = pd.DataFrame({"respondent_key": keys, "boelge": responses["boelge"]})
+    for theme in THEMES:
+        scores[theme] = rng.uniform(1, 5, n)
+    if not same_rows:
+        scores = scores.iloc[::-1].reset_index(drop=True)  # joined on key and wave instead
+    out = publish.published_roles(responses, scores, Settings(min_respondents_published=3))
+    assert out[["boelge", "rolle"]].values.tolist() == [
+        [2022, "(ingen rolle)"], [2022, "Andet"], [2024, "(ingen rolle)"], [2024, "Direktion"],
+        [2024, "Fagchef"],
+    ]  # fmt: skip
+    assert out["n"].tolist() == [pd.NA, pd.NA, pd.NA, 3, 3]
+    by_key = scores.set_index("respondent_key")
+    fagchef = by_key.loc[["k0", "k3", "k5"], THEMES].mean()
+    direktion = by_key.loc[["k1", "k4", "k6"], THEMES].mean()
+    np.testing.assert_allclose(out.loc[4, THEMES].to_numpy(float), fagchef, rtol=1e-15)
+    np.testing.assert_allclose(out.loc[3, THEMES].to_numpy(float), direktion, rtol=1e-15)
+    assert out.loc[:2, THEMES].isna().all().all()
+
+
 def test_temaer_shows_the_reliability_of_municipal_means(run):
     out, result = run
     reliability = pd.read_csv(out / "reliabilitet.csv")

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from omstilling_analysis import reference
 from omstilling_analysis.effects.measures import OUTCOMES, link_waves, outcome_measures
@@ -53,6 +52,8 @@ def adjust_by_family(table: pd.DataFrame) -> pd.Series:
     >>> adjust_by_family(table).round(3).tolist()
     [0.02, 0.04, 0.03, 0.2]
     """
+    from statsmodels.stats.multitest import multipletests  # only with outcome files
+
     family = np.where(table[POOLED].to_numpy(dtype=bool), -1, table["boelge"].fillna(-1))
     adjusted = pd.Series(np.nan, index=table.index, dtype="float64")
     tested = table["p"].notna().to_numpy()

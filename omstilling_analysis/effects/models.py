@@ -7,11 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 from scipy.special import expit
-from sklearn.model_selection import RepeatedKFold
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from omstilling_analysis import reference
 from omstilling_analysis.effects.measures import BINOMIAL, z_column
@@ -157,6 +153,10 @@ class NotEstimable(ValueError):
 def _fit_glm(y: np.ndarray, X: np.ndarray, quiet: bool = False, **kwargs):
     """Binomial GLM (logit). Separation or no convergence raises :class:`NotEstimable`, unless
     ``quiet`` (a training fold of the cross-validation, where only the prediction matters)."""
+    # statsmodels (about 0.6 s to import) only in a run with outcome files.
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
     model = sm.GLM(y, X, family=sm.families.Binomial())
     with warnings.catch_warnings():
         if quiet:  # e.g. a region absent from a training fold leaves its dummy at zero
@@ -175,6 +175,8 @@ def _fit_glm(y: np.ndarray, X: np.ndarray, quiet: bool = False, **kwargs):
 def fit_model(data: pd.DataFrame, udfald: str, pooled: bool, control_region: bool) -> ModelFit:
     """Fit one model (see the module doc); :class:`NotEstimable` when the data cannot carry
     it."""
+    import statsmodels.api as sm
+
     design = _design(data, pooled, control_region)
     # A dummy without variance (a region absent from the sample) cannot be estimated.
     design = design.loc[:, (design.nunique() > 1) | (design.columns == "const")]
@@ -236,6 +238,8 @@ def cross_validated_r2(fit: ModelFit, seed: int, splits: int = 5, repeats: int =
         return float("nan")
     losses = []
     prediction = np.empty(len(y))
+    from sklearn.model_selection import RepeatedKFold
+
     folds = RepeatedKFold(n_splits=splits, n_repeats=repeats, random_state=seed)
     for index, (_, test_codes) in enumerate(folds.split(codes)):
         test = np.isin(groups, codes[test_codes])
@@ -251,6 +255,8 @@ def cross_validated_r2(fit: ModelFit, seed: int, splits: int = 5, repeats: int =
 
 def theme_rows(fit: ModelFit, r2_cv: float) -> list[dict]:
     """Estimate, 95 % interval and p-value of each theme's z-score in ``fit``."""
+    from scipy import stats
+
     quantile = stats.t.ppf(1 - ALPHA / 2, fit.df)
     scale = 100 * fit.ame_factor if fit.binomial else float("nan")
     rows = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -16,7 +17,7 @@ from omstilling_analysis.publish import INDEX, PublishedTables
 from omstilling_analysis.report.xlsx import cell_value, records
 from omstilling_analysis.text import NO_RESPONSES, level_names, suppressed, theme_names
 
-__all__ = ["DEMO_BANNER", "WORKBOOK_FIGURES", "SummaryData"]
+__all__ = ["DEMO_BANNER", "WORKBOOK_FIGURES", "SourceCounts", "SummaryData"]
 
 #: The name under which a figure's PNG bytes are kept in the memo (``figur-<stem>``).
 FIGURE_MEMO = "figur"
@@ -30,6 +31,24 @@ DEMO_BANNER = (
     "DEMODATA – syntetiske data til afprøvning, ikke rigtige besvarelser. Slet data/raw/demo, "
     "og læg jeres egne eksporter i data/raw."
 )
+
+
+def _sizes(frame: pd.DataFrame, columns: list[str]) -> dict[tuple, int]:
+    """Rows per combination of ``columns``, in the order each first occurs."""
+    sizes = frame.groupby(columns, sort=False, observed=True, dropna=False).size()
+    return {key: int(n) for key, n in sizes.items()}
+
+
+@dataclass(frozen=True)
+class SourceCounts:
+    """Per source file (``kilde``): its wave, its counted rows, its left-out rows (in all and
+    by reason) and its cell problems (rows after the header)."""
+
+    waves: dict[str, int]
+    counted: dict[str, int]
+    left_out: dict[str, int]
+    reasons: dict[str, pd.Series]
+    cells: dict[str, int]
 
 
 class SummaryData:
@@ -105,6 +124,36 @@ class SummaryData:
     @property
     def waves(self) -> list[int]:
         return self.published.waves
+
+    @cached_property
+    def source_counts(self) -> SourceCounts:
+        """The rows of every source file of the run, counted once for all its workbooks (the
+        respondent table has a row per counted response: a national run 1.35 million)."""
+        waves: dict[str, int] = {}
+        for entry in self.manifest.get("input", []):
+            if entry.get("boelge") is not None:
+                waves[str(entry["kilde"])] = int(entry["boelge"])
+        counted: dict[str, int] = {}
+        responses = self.table("besvarelser.parquet")
+        if responses is not None:
+            for (source, wave), n in _sizes(responses, ["kilde", "boelge"]).items():
+                waves.setdefault(str(source), int(wave))
+                counted[str(source)] = counted.get(str(source), 0) + n
+        left_out = self.table("udeladte.csv")
+        reasons: dict[str, pd.Series] = {}
+        left: dict[str, int] = {}
+        if left_out is not None:
+            for source, wave in _sizes(left_out, ["kilde", "boelge"]):
+                waves.setdefault(str(source), int(wave))
+            for source, rows in left_out.groupby("kilde", sort=False, dropna=False)["aarsag"]:
+                reasons[str(source)] = rows.value_counts()
+                left[str(source)] = left.get(str(source), 0) + len(rows)
+        cells: dict[str, int] = {}
+        quality = self.table("datakvalitet.csv")
+        if quality is not None:
+            in_cells = quality.loc[pd.to_numeric(quality["kilde_raekke"]) > 1, "kilde"]
+            cells = {str(k): int(n) for k, n in in_cells.value_counts(sort=False).items()}
+        return SourceCounts(waves, counted, left, reasons, cells)
 
     def wave_published(self, wave: int) -> pd.DataFrame:
         return self.published.wave_scores(wave)

@@ -13,21 +13,6 @@ from omstilling_analysis.report.xlsx import (
 __all__ = ["quality_sheet"]
 
 
-def _source_waves(data: SummaryData) -> dict[str, int]:
-    """Source file → wave, from the manifest and the tables."""
-    waves: dict[str, int] = {}
-    for entry in data.manifest.get("input", []):
-        if entry.get("boelge") is not None:
-            waves[str(entry["kilde"])] = int(entry["boelge"])
-    for name in ("besvarelser.parquet", "udeladte.csv"):
-        frame = data.table(name)
-        if frame is not None:
-            pairs = frame[["kilde", "boelge"]].drop_duplicates("kilde")
-            for kilde, wave in pairs.itertuples(index=False):
-                waves.setdefault(str(kilde), int(wave))
-    return waves
-
-
 def quality_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
     from omstilling_analysis.clean import REASONS
 
@@ -36,39 +21,30 @@ def quality_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
         f"Datakvalitet – bølge {wave}",
         "Hver rådatarække ender ét sted: talt med, eller udeladt med én årsag.",
     )
-    waves = _source_waves(data)
-    sources = sorted(k for k, w in waves.items() if w == wave)
+    counts = data.source_counts
+    sources = sorted(k for k, w in counts.waves.items() if w == wave)
     manifest_inputs = {str(e.get("kilde")): e for e in data.manifest.get("input", [])}
-    responses = data.table("besvarelser.parquet")
     left_out = data.table("udeladte.csv")
     quality = data.table("datakvalitet.csv")
     rows = []
     for source in sources:
         entry = manifest_inputs.get(source, {})
-        counted = 0 if responses is None else int((responses["kilde"] == source).sum())
-        mine = (
-            pd.Series(dtype=object)
-            if left_out is None
-            else left_out.loc[left_out["kilde"] == source, "aarsag"]
-        )
-        reasons = mine.value_counts()
-        rows_in = entry.get("raekker_ind", counted + len(mine))
-        cells = 0
-        if quality is not None:
-            cells = int(
-                ((quality["kilde"] == source) & (pd.to_numeric(quality["kilde_raekke"]) > 1)).sum()
-            )
+        counted = counts.counted.get(source, 0)
+        left = counts.left_out.get(source, 0)
+        reasons = counts.reasons.get(source, pd.Series(dtype="int64"))
+        rows_in = entry.get("raekker_ind", counted + left)
+        cells = counts.cells.get(source, 0)
         row = {
             "Kildefil": source,
             "Form": entry.get("form"),
             "Rækker ind": rows_in,
             "Talt med": counted,
-            "Udeladt i alt": len(mine),
+            "Udeladt i alt": left,
         }
         row |= {f"Udeladt: {r}": int(reasons.get(r, 0)) for r in REASONS}
         row |= {
             "Celleproblemer": cells,
-            "Alle rækker gjort rede for": "ja" if rows_in == counted + len(mine) else "NEJ",
+            "Alle rækker gjort rede for": "ja" if rows_in == counted + left else "NEJ",
         }
         rows.append(row)
     sheet.heading("Rækker pr. kildefil")
@@ -122,7 +98,7 @@ def quality_sheet(book: Workbook, data: SummaryData, wave: int) -> None:
     if quality is None:
         sheet.empty_note("Ingen celleproblemer.")
     else:
-        survey_sources = set(waves)
+        survey_sources = set(counts.waves)
         mine = quality[quality["kilde"].isin(sources) | ~quality["kilde"].isin(survey_sources)]
         if mine.empty:
             sheet.empty_note("Ingen celleproblemer i denne bølges kildefiler.")
