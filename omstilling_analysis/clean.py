@@ -826,8 +826,8 @@ def responses_and_left_out(
     """All sources → (``besvarelser``, ``udeladte``), per the contract's §4 columns.
 
     Only the few columns the fates need are stacked; each output column is then gathered
-    from the sources' counted rows once, in its output type (items as float64, missing NaN,
-    as the contract's schema has them), so the respondent table is made once, not copied.
+    from the sources' counted rows once, in its output type (the answers as nullable
+    ``Int8``, missing ``<NA>``), so the respondent table is made once, not copied.
     """
     from omstilling_analysis.privacy import key_texts
 
@@ -872,19 +872,22 @@ def responses_and_left_out(
         "kilde": _source_names(sources, masks),
         "kilde_raekke": gather("kilde_raekke", "int64"),
     }
-    # The answers gathered straight into one block (pandas' own layout: a row per item), so
-    # that the frame takes it over as it is instead of stacking 37 columns into a copy.
+    # The answers as nullable Int8 (exact, and an eighth of float64: 50 MB, not 400, for a
+    # national run of three waves), each gathered straight into its row of one block of
+    # values and one of missing flags, which the frame's columns take over without a copy.
     items = reference.all_items()
-    answers = np.empty((len(items), int(counted.sum())), dtype="float64")
-    for item, row in zip(items, answers, strict=True):
-        gather(item, "float64", na_value=np.nan, out=row)
-    responses = pd.concat(
-        [
-            pd.DataFrame(columns),
-            pd.DataFrame(answers.T, columns=items, copy=False),
-            pd.DataFrame({"antal_ved_ikke": gather("antal_ved_ikke", "int64")}),
-        ],
-        axis=1,
+    values = np.empty((len(items), int(counted.sum())), dtype="int8")
+    missing = np.empty((len(items), int(counted.sum())), dtype=bool)
+    for item, value_row, missing_row in zip(items, values, missing, strict=True):
+        gather(item, "int8", na_value=0, out=value_row)
+        for source, taken, place in zip(sources, rows, places, strict=True):
+            np.take(source.candidates[item].isna().to_numpy(), taken, out=missing_row[place])
+    answers = {
+        item: pd.arrays.IntegerArray(value_row, missing_row)
+        for item, value_row, missing_row in zip(items, values, missing, strict=True)
+    }
+    responses = pd.DataFrame(
+        columns | answers | {"antal_ved_ikke": gather("antal_ved_ikke", "int64")}, copy=False
     )
 
     left = ~counted

@@ -140,16 +140,16 @@ class _ThemeScores(_WaveMunicipality, _Themes):
 class Responses(_WaveMunicipality):
     """``besvarelser.parquet`` (``clean.responses_and_left_out``): one row per counted response.
 
-    The answers are as given (1-5, not reversed), NaN for blank, Ved ikke, a bad cell or an item
-    the wave did not ask. ``respondent_key`` is the 16 hex digits of the keyed hash.
+    The answers are as given (1-5, not reversed), as nullable ``Int8``: missing for blank, Ved
+    ikke, a bad cell or an item the wave did not ask. ``respondent_key`` is the 16 hex digits of the keyed hash.
     """
 
     respondent_key: Series[str] = pa.Field(unique=True, str_matches=r"^[0-9a-f]{16}$")
     rolle: Series[pd.StringDtype] = pa.Field(nullable=True)
     kilde: Series[str] = pa.Field(str_length={"min_value": 1})
     kilde_raekke: Series[int] = pa.Field(ge=2)
-    item: Series[float] = pa.Field(
-        alias=ITEM_PATTERN, regex=True, nullable=True, isin=[1.0, 2.0, 3.0, 4.0, 5.0]
+    item: Series[pd.Int8Dtype] = pa.Field(
+        alias=ITEM_PATTERN, regex=True, nullable=True, isin=[1, 2, 3, 4, 5]
     )
     antal_ved_ikke: Series[int] = pa.Field(ge=0, le=len(reference.all_items()))
 

@@ -49,6 +49,20 @@ def test_counted_rows_equal_expected(loaded, examples_dir):
     np.testing.assert_array_equal(got[items].to_numpy(float), expected[items].to_numpy(float))
 
 
+def test_answers_are_held_as_one_byte_integers(loaded, tmp_path):
+    """The respondent table holds each answer in one byte (nullable Int8, missing <NA>), in
+    memory and in besvarelser.parquet read back: exact, an eighth of float64."""
+    _, responses, _ = loaded
+    items = reference.all_items()
+    assert all(isinstance(responses[item].dtype, pd.Int8Dtype) for item in items)
+    assert responses[items].memory_usage(index=False).sum() == 2 * len(items) * len(responses)
+    answered = responses[items].stack().dropna().astype(int)
+    assert set(answered) == {1, 2, 3, 4, 5}
+    responses.to_parquet(tmp_path / "besvarelser.parquet", index=False)
+    back = pd.read_parquet(tmp_path / "besvarelser.parquet")
+    pd.testing.assert_frame_equal(back[items], responses[items])
+
+
 def test_left_out_rows_equal_expected(loaded, examples_dir):
     _, _, left_out = loaded
     expected = pd.read_csv(examples_dir / "forventet" / "udeladte.csv")

@@ -70,6 +70,9 @@ def test_table_as_before_the_move(tables, name):
     if name in CHANGED_ON_PURPOSE:
         pytest.skip(f"changed on purpose: {CHANGED_ON_PURPOSE[name]}")
     assert len(table) == rows
+    # Issue 15 holds the answers as nullable Int8: the same values as the float64 they were.
+    narrowed = [c for c in table.columns if isinstance(table[c].dtype, pd.Int8Dtype)]
+    table = table.astype(dict.fromkeys(narrowed, "float64"))
     floats = [c for c in table.columns if pd.api.types.is_float_dtype(table[c].dtype)]
     table = table.assign(**{c: table[c].round(DECIMALS) for c in floats})
     got = int(pd.util.hash_pandas_object(table, index=False).sum() % (1 << 61))

@@ -105,7 +105,8 @@ def test_expected_example_files_validate(examples_dir):
     schemas.validate_frame("udeladte.csv", pd.read_csv(expected / "udeladte.csv"))
     # The expected counted rows have no respondent_key and antal_ved_ikke: their other columns
     # follow the rules of besvarelser.
-    counted = pd.read_csv(expected / "besvarelser.csv", dtype={"rolle": "string"})
+    answers = dict.fromkeys(reference.all_items(), "Int8")  # as the pipeline holds them
+    counted = pd.read_csv(expected / "besvarelser.csv", dtype={"rolle": "string"} | answers)
     schema = schemas.Responses.to_schema()
     schema = schema.remove_columns(["respondent_key", "antal_ved_ikke"])
     schema.validate(counted, lazy=True)
@@ -169,12 +170,17 @@ def test_a_score_of_six_fails(demo):
 
 def test_an_answer_outside_the_scale_fails(demo):
     responses = _table(demo, "besvarelser.parquet")
-    responses.loc[0, "BOR_01"] = 6.0
-    responses.loc[1, "BOR_02"] = 2.5
+    responses.loc[0, "BOR_01"] = 6
+    responses.loc[1, "BOR_02"] = 0
     failures = [
         f for f in _failures("besvarelser.parquet", responses) if f.check.startswith("isin")
     ]
     assert {(f.column, f.rows) for f in failures} == {("BOR_01", (0,)), ("BOR_02", (1,))}
+    # An answer between two points of the scale cannot be an Int8 answer: the type fails.
+    responses = _table(demo, "besvarelser.parquet").astype({"BOR_03": "float64"})
+    responses.loc[2, "BOR_03"] = 2.5
+    failures = _failures("besvarelser.parquet", responses)
+    assert ("BOR_03", "dtype('Int8')") in _checks(failures)
 
 
 def test_a_duplicated_key_fails(demo):
