@@ -354,6 +354,8 @@ def test_map_figures_from_published_tables():
     assert list(figures) == [
         "danmarkskort_indeks_2024", "danmarkskort_klynger_2024", "danmarkskort_udvikling_2024",
     ]  # fmt: skip
+    # The run lists the maps without preparing them: the same three.
+    assert maps.map_kinds(clusters, changes, 2024) == ["indeks", "klynger", "udvikling"]
 
     index = _patches(figures["danmarkskort_indeks_2024"])
     assert index[151].get_hatch() == "////"  # one respondent in 2024
@@ -384,6 +386,7 @@ def test_map_figures_of_a_first_wave_has_only_the_index_map():
     published = publish.published_scores(raw)
     figures = maps.map_figures(published, None, change.changes(raw), 2022)
     assert list(figures) == ["danmarkskort_indeks_2022"]
+    assert maps.map_kinds(None, change.changes(raw), 2022) == ["indeks"]
     patches = _patches(figures["danmarkskort_indeks_2022"])
     assert patches[147].get_hatch() == "////"
 

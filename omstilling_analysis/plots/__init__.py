@@ -201,8 +201,11 @@ def _map_makers(inputs: FigureInputs, boelge: int):
 
 def _map_waves(kind: str):
     def instances(inputs: FigureInputs) -> Iterator[dict[str, Any]]:
-        for wave in inputs.published.waves:
-            if f"danmarkskort_{kind}_{wave}" in _map_makers(inputs, wave):
+        from omstilling_analysis.plots import maps
+
+        published = inputs.published
+        for wave in published.waves:
+            if kind in maps.map_kinds(published.cluster_assignments, published.changes, wave):
                 yield {"boelge": wave}
 
     return instances

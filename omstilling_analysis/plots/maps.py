@@ -61,7 +61,7 @@ from omstilling_analysis.text import dk_number, level_names
 
 __all__ = [
     "BORNHOLM", "CAPITAL_WINDOW", "CREDIT", "MapGeometry", "cluster_colour",
-    "drawn_codes", "map_figures", "map_makers", "move_highlight", "map_geometry", "plot_denmark_map", "project",
+    "drawn_codes", "map_figures", "map_kinds", "map_makers", "move_highlight", "map_geometry", "plot_denmark_map", "project",
 ]  # fmt: skip
 
 #: Municipality code of Bornholm, drawn in its own box.
@@ -676,7 +676,7 @@ def map_makers(
     }
 
     typed = _rows_of_wave(clusters, wave)
-    if not typed.empty:
+    if _has_cluster_map(typed):
         reason = typed.get("aarsag", pd.Series(pd.NA, index=typed.index)).astype("string")
         few = reason.str.startswith("færre end").fillna(False).to_numpy(dtype=bool)
         suppressed = set(typed.loc[few, "kommunekode"].tolist()) | hidden_now
@@ -696,10 +696,8 @@ def map_makers(
             **common,
         )
 
-    moved = _rows_of_wave(changes, wave)
-    if not moved.empty and "maal" in moved:
-        moved = moved[moved["maal"] == INDEX]
-    if not moved.empty:
+    moved = _index_changes(_rows_of_wave(changes, wave))
+    if _has_change_map(moved):
         codes = moved["kommunekode"].to_numpy()
         earlier = np.full(len(moved), np.nan)
         if "forrige_boelge" in moved:
@@ -718,6 +716,29 @@ def map_makers(
             plot_denmark_map, change, kind="change", suppressed=suppressed, **common
         )
     return figures
+
+
+def _has_cluster_map(typed: pd.DataFrame) -> bool:
+    return not typed.empty
+
+
+def _index_changes(moved: pd.DataFrame) -> pd.DataFrame:
+    return moved[moved["maal"] == INDEX] if not moved.empty and "maal" in moved else moved
+
+
+def _has_change_map(moved: pd.DataFrame) -> bool:
+    return not moved.empty
+
+
+def map_kinds(clusters: pd.DataFrame | None, changes: pd.DataFrame | None, wave: int) -> list[str]:
+    """Which of the three maps :func:`map_makers` makes of ``wave`` (``indeks``, ``klynger``,
+    ``udvikling``), without preparing them: the run lists its figures before it draws any."""
+    kinds = ["indeks"]
+    if _has_cluster_map(_rows_of_wave(clusters, wave)):
+        kinds.append("klynger")
+    if _has_change_map(_index_changes(_rows_of_wave(changes, wave))):
+        kinds.append("udvikling")
+    return kinds
 
 
 def map_figures(
