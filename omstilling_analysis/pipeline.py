@@ -8,6 +8,7 @@ everything succeeded. :func:`run` does all three.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import platform
@@ -55,6 +56,7 @@ __all__ = [
     "import_analyses",
     "final_manifest",
     "load_raw",
+    "reliability_tables",
     "robustness_tables",
     "run",
     "score_tables",
@@ -136,6 +138,10 @@ class RunResult:
         The per-wave analyses taken from an earlier run's memo (:mod:`omstilling_analysis.memo`),
         e.g. ``rang-2022``; ``manifest.json`` lists them (the workbooks do not: a run with and
         without the memo writes the same bytes).
+    encoding:
+        Parquet files of ``tables`` being encoded by forked children since their tables were
+        made (``analyse(..., encode=True)``), by output name: :func:`write_run_files` writes
+        their bytes.
     """
 
     tables: Mapping[str, pd.DataFrame]
@@ -147,6 +153,7 @@ class RunResult:
     effects: Any = None
     notes: tuple[str, ...] = ()
     reused: tuple[str, ...] = ()
+    encoding: Mapping[str, parallel.Background[bytes]] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -209,12 +216,17 @@ def read_and_clean(
 
 def import_analyses() -> None:
     """Import the modules of the analyses and the writing (pandas' and matplotlib's heavy
-    parts among them) ahead of their first use: :func:`load_raw` does it while forked children
-    read the sources, when this process would otherwise wait."""
+    parts among them) ahead of their first use, and read the map outlines: :func:`load_raw`
+    does it while forked children read the sources, when this process would otherwise wait.
+    The processes that draw the figures are forked from this one later and inherit both
+    (each read the outlines again before: 0.4 s of a core)."""
     import importlib
 
     for module in ANALYSIS_MODULES:
         importlib.import_module(module)
+    from omstilling_analysis.plots.maps import map_geometry
+
+    map_geometry()
 
 
 #: Sources read and cleaned by forked children at once. A national source takes about 600 MiB
@@ -455,18 +467,53 @@ def analyse(
     settings: Settings,
     progress: ProgressLog | None = None,
     memo: Memo | None = None,
+    encode: bool = False,
 ) -> RunResult:
     """Every table of the run from the cleaned raw data, published (nothing is written here).
 
     ``memo`` keeps the per-wave analyses for the next run and reuses those of an earlier run
     whose inputs are unchanged (:mod:`omstilling_analysis.memo`); the tables are the same
-    either way."""
+    either way. With ``encode`` (the run's outputs are to be written) the respondent table's
+    Parquet file is encoded by a forked child as soon as the table is made
+    (``RunResult.encoding``)."""
+    responses, left_out = clean.responses_and_left_out(raw.sources, settings)
+    # The largest output (a second or more of a core) is encoded while this process scores
+    # the waves, when the other core has least to do.
+    encoding = (
+        {"besvarelser.parquet": parallel.in_background(lambda: _parquet_bytes(responses))}
+        if encode
+        else {}
+    )
+    try:
+        result = _analysed(raw, responses, left_out, settings, progress, memo)
+    except BaseException:
+        for job in encoding.values():
+            job.cancel()
+        raise
+    return dataclasses.replace(result, encoding=encoding)
+
+
+def _parquet_bytes(table: pd.DataFrame) -> bytes:
+    """``table`` as the bytes of its Parquet output file."""
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _analysed(
+    raw: RawData,
+    responses: pd.DataFrame,
+    left_out: pd.DataFrame,
+    settings: Settings,
+    progress: ProgressLog | None,
+    memo: Memo | None,
+) -> RunResult:
+    """:func:`analyse` after the respondent table is made."""
     from omstilling_analysis.privacy import hash_key, safe_cell_values
     from omstilling_analysis.verify import key_fingerprint
 
     progress = progress or ProgressLog(False)
     key, key_source = hash_key()
-    responses, left_out = clean.responses_and_left_out(raw.sources, settings)
     quality = pd.concat(
         [s.problems for s in raw.sources] + [raw.outcome_problems], ignore_index=True
     ).loc[:, clean.QUALITY_COLUMNS]
@@ -490,23 +537,27 @@ def analyse(
             memo_key(memo, rows)
     shown = published_scores(municipal, settings)
 
-    # The types of municipality and the index robustness are computed by two forked children
-    # (:mod:`omstilling_analysis.parallel`) while this process computes the rank intervals,
-    # change and reliability: the three take most of the analysis and need only the scores.
-    # The robustness (about a second a wave) ends first; the clusters (about two a wave) and
-    # the rank intervals then have a core each. One child for both left this process waiting.
+    # The types of municipality, and the index robustness followed by the reliability, are
+    # computed by two forked children (:mod:`omstilling_analysis.parallel`) while this process
+    # computes the rank intervals and the change: all need only the scores, and the three
+    # shares take about as long (the clusters about two seconds a wave, the robustness one and
+    # the reliability and item statistics one; the ranks and change a little less).
     clustering = parallel.in_background(
         lambda: memo.logged(lambda: cluster_tables(municipal, respondent, settings, memo))
     )
     robustness_work = parallel.in_background(
         lambda: memo.logged(
-            lambda: robustness_tables(responses, respondent, municipal, shown, settings, memo)
+            lambda: (
+                robustness_tables(responses, respondent, municipal, shown, settings, memo),
+                reliability_tables(raw, responses, respondent, settings, memo),
+            )
         )
     )
-    tables.update(score_tables(raw, responses, respondent, municipal, settings, memo))
+    tables.update(score_tables(responses, respondent, municipal, settings, memo))
+    robust, reliable = memo.absorb(robustness_work.result())
+    tables.update(reliable)
     progress.say("rangintervaller, udvikling og reliabilitet beregnet")
     cluster_result, cluster_tables_ = memo.absorb(clustering.result())
-    robust = memo.absorb(robustness_work.result())
     for row in cluster_result.chosen.itertuples(index=False):
         progress.say(f"bølge {row.boelge}: {row.k} klynger ({row.metode})")
     tables.update(cluster_tables_)
@@ -693,7 +744,6 @@ def per_wave(
 
 
 def score_tables(
-    raw: RawData,
     responses: pd.DataFrame,
     respondent: pd.DataFrame,
     municipal: pd.DataFrame,
@@ -701,34 +751,20 @@ def score_tables(
     memo: Memo | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The theme scores (``respondent`` and ``municipal``: :func:`score.respondent_scores` and
-    :func:`score.municipality_scores` of ``responses``) with benchmarks, rank intervals,
-    change, reliability and item statistics; the per-wave analyses from ``memo`` where a wave
-    is unchanged since the run that kept them."""
-    from omstilling_analysis import change, reliability
+    :func:`score.municipality_scores` of ``responses``) with benchmarks, rank intervals and
+    change; the per-wave analyses from ``memo`` where a wave is unchanged since the run that
+    kept them."""
+    from omstilling_analysis import change
 
     memo = memo or Memo(None, b"", "")
-    dont_know = clean.dont_know_mask(raw.sources, responses)
     answers = wave_slices(responses, memo)
     scores = wave_slices(respondent, memo)
-    dont_knows = {
-        wave: dont_know.iloc[np.flatnonzero(responses["boelge"].to_numpy() == wave)].reset_index(
-            drop=True
-        )
-        for wave in answers
-    }
-
     municipal_by_wave = wave_slices(municipal, memo)
 
     def rank(rs: pd.DataFrame, ms: pd.DataFrame) -> pd.DataFrame:
         return score.rank_intervals(rs, settings, municipality_scores=ms)
 
-    def reliable(rows: pd.DataFrame, rs: pd.DataFrame) -> pd.DataFrame:
-        return reliability.reliability_table(rows, settings, respondent_scores=rs)
-
-    def items(rows: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
-        return reliability.item_statistics(rows, settings, dont_know=flags)
-
-    tables = {
+    return {
         "respondentscorer.parquet": respondent,
         "kommunescorer.parquet": municipal,
         "benchmark.csv": score.benchmarks(municipal, settings),
@@ -750,6 +786,39 @@ def score_tables(
                 for wave in answers
             ]
         ),
+    }
+
+
+def reliability_tables(
+    raw: RawData,
+    responses: pd.DataFrame,
+    respondent: pd.DataFrame,
+    settings: Settings,
+    memo: Memo | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The reliability of each theme and the statistics of each item, per wave (from
+    ``memo`` where a wave is unchanged); ``respondent`` is :func:`score.respondent_scores` of
+    ``responses``."""
+    from omstilling_analysis import reliability
+
+    memo = memo or Memo(None, b"", "")
+    dont_know = clean.dont_know_mask(raw.sources, responses)
+    answers = wave_slices(responses, memo)
+    scores = wave_slices(respondent, memo)
+    dont_knows = {
+        wave: dont_know.iloc[np.flatnonzero(responses["boelge"].to_numpy() == wave)].reset_index(
+            drop=True
+        )
+        for wave in answers
+    }
+
+    def reliable(rows: pd.DataFrame, rs: pd.DataFrame) -> pd.DataFrame:
+        return reliability.reliability_table(rows, settings, respondent_scores=rs)
+
+    def items(rows: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+        return reliability.item_statistics(rows, settings, dont_know=flags)
+
+    return {
         "reliabilitet.csv": per_wave(
             memo, "reliabilitet", {w: (answers[w], scores[w]) for w in answers}, reliable, settings
         ),
@@ -761,7 +830,6 @@ def score_tables(
             settings,
         ),  # fmt: skip
     }
-    return tables
 
 
 def cluster_tables(
@@ -830,14 +898,19 @@ def write_run_files(result: RunResult, folder: str | Path, memo: Memo | None = N
     target.mkdir(parents=True, exist_ok=True)
     parquets = {name: table for name, table in result.tables.items() if name.endswith(".parquet")}
 
+    encoding = dict(result.encoding)
+
     def write_parquets() -> None:
         for name, table in parquets.items():
-            table.to_parquet(target / name, index=False)
+            if name not in encoding:
+                (target / name).write_bytes(_parquet_bytes(table))
 
     # The Parquet files (the respondent tables: a second or two) and the figures (most of the
     # stage) are written by forked children meanwhile, while this process writes the rest.
     writing = parallel.in_background(write_parquets)
     try:
+        for name, job in encoding.items():
+            (target / name).write_bytes(job.result())
         data = result.summary_data()
         data.draw_ahead(memo)
         written = [target / name for name in parquets]
@@ -857,6 +930,8 @@ def write_run_files(result: RunResult, folder: str | Path, memo: Memo | None = N
             written.append(target / name)
     except BaseException:
         writing.cancel()  # the run is not written: its Parquet files are not wanted either
+        for job in encoding.values():
+            job.cancel()
         raise
     writing.result()
     return written
@@ -978,7 +1053,8 @@ def _analyse_and_write(
         json.dumps([code_fingerprint(), _versions()], sort_keys=True),
         reuse=cache == "use",
     )
-    result = dataclasses.replace(analyse(raw, settings, log, memo), reused=tuple(memo.reused))
+    result = analyse(raw, settings, log, memo, encode=out_dir is not None)
+    result = dataclasses.replace(result, reused=tuple(memo.reused))
     if memo.reused:
         log.say(f"genbrugt fra sidste kørsel: {len(memo.reused)} analyser af uændrede bølger")
     if out_dir is not None:

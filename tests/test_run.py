@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -201,3 +202,18 @@ def test_rerun_replaces_outputs_and_keeps_other_files(run, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["indstillinger"]["n_clusters"] == 3
     assert pd.read_csv(out / "klynger.csv").groupby("boelge")["klynge"].nunique().eq(3).all()
+
+
+def test_respondent_table_encoded_ahead_gives_the_same_file(run, tmp_path):
+    """The run encodes besvarelser.parquet in a forked child as soon as the table is made
+    (RunResult.encoding); written from those bytes it is the file the table gives when
+    written at the end, and a result without them writes it itself."""
+    raw, out, result = run
+    assert set(result.encoding) == {"besvarelser.parquet"}
+    written_at_the_end = tmp_path / "besvarelser.parquet"
+    result.tables["besvarelser.parquet"].to_parquet(written_at_the_end, index=False)
+    assert (out / "besvarelser.parquet").read_bytes() == written_at_the_end.read_bytes()
+    plain = dataclasses.replace(result, encoding={})
+    pipeline.write_run_files(plain, tmp_path / "out")
+    for name in ("besvarelser.parquet", "respondentscorer.parquet", "kommunescorer.parquet"):
+        assert (tmp_path / "out" / name).read_bytes() == (out / name).read_bytes(), name
