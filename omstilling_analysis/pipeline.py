@@ -1058,7 +1058,11 @@ def _analyse_and_write(
     if memo.reused:
         log.say(f"genbrugt fra sidste kørsel: {len(memo.reused)} analyser af uændrede bølger")
     if out_dir is not None:
-        write_outputs(result, out_dir, log, memo)
+        try:
+            write_outputs(result, out_dir, log, memo)
+        finally:
+            for job in result.encoding.values():  # not written (an error): not wanted either
+                job.cancel()
     # After the writing: the figures kept for the next run are this run's too.
     memo.prune()
     return result
