@@ -54,6 +54,7 @@ __all__ = [
     "describe_run",
     "effect_tables",
     "import_analyses",
+    "item_tables",
     "final_manifest",
     "load_raw",
     "reliability_tables",
@@ -539,9 +540,8 @@ def _analysed(
 
     # The types of municipality, and the index robustness followed by the reliability, are
     # computed by two forked children (:mod:`omstilling_analysis.parallel`) while this process
-    # computes the rank intervals and the change: all need only the scores, and the three
-    # shares take about as long (the clusters about two seconds a wave, the robustness one and
-    # the reliability and item statistics one; the ranks and change a little less).
+    # computes the rank intervals, the change and the item statistics: all need only the
+    # scores, and the three shares take about as long (about two seconds a wave each).
     clustering = parallel.in_background(
         lambda: memo.logged(lambda: cluster_tables(municipal, respondent, settings, memo))
     )
@@ -549,13 +549,14 @@ def _analysed(
         lambda: memo.logged(
             lambda: (
                 robustness_tables(responses, respondent, municipal, shown, settings, memo),
-                reliability_tables(raw, responses, respondent, settings, memo),
+                reliability_tables(responses, respondent, settings, memo),
             )
         )
     )
     tables.update(score_tables(responses, respondent, municipal, settings, memo))
+    items = item_tables(raw, responses, settings, memo)
     robust, reliable = memo.absorb(robustness_work.result())
-    tables.update(reliable)
+    tables.update(reliable | items)
     progress.say("rangintervaller, udvikling og reliabilitet beregnet")
     cluster_result, cluster_tables_ = memo.absorb(clustering.result())
     for row in cluster_result.chosen.itertuples(index=False):
@@ -790,46 +791,61 @@ def score_tables(
 
 
 def reliability_tables(
-    raw: RawData,
     responses: pd.DataFrame,
     respondent: pd.DataFrame,
     settings: Settings,
     memo: Memo | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The reliability of each theme and the statistics of each item, per wave (from
-    ``memo`` where a wave is unchanged); ``respondent`` is :func:`score.respondent_scores` of
-    ``responses``."""
+    """The reliability of each theme per wave (from ``memo`` where a wave is unchanged);
+    ``respondent`` is :func:`score.respondent_scores` of ``responses``."""
     from omstilling_analysis import reliability
 
     memo = memo or Memo(None, b"", "")
-    dont_know = clean.dont_know_mask(raw.sources, responses)
     answers = wave_slices(responses, memo)
     scores = wave_slices(respondent, memo)
-    dont_knows = {
-        wave: dont_know.iloc[np.flatnonzero(responses["boelge"].to_numpy() == wave)].reset_index(
-            drop=True
-        )
-        for wave in answers
-    }
 
     def reliable(rows: pd.DataFrame, rs: pd.DataFrame) -> pd.DataFrame:
         return reliability.reliability_table(rows, settings, respondent_scores=rs)
-
-    def items(rows: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
-        return reliability.item_statistics(rows, settings, dont_know=flags)
 
     return {
         "reliabilitet.csv": per_wave(
             memo, "reliabilitet", {w: (answers[w], scores[w]) for w in answers}, reliable, settings
         ),
-        "itemstatistik.csv": per_wave(
-            memo,
-            "itemstatistik",
-            {w: (answers[w], dont_knows[w]) for w in answers},
-            items,
-            settings,
-        ),  # fmt: skip
     }
+
+
+def item_tables(
+    raw: RawData, responses: pd.DataFrame, settings: Settings, memo: Memo | None = None
+) -> dict[str, pd.DataFrame]:
+    """The statistics of each item per wave, with its share of Ved ikke (from the sources:
+    :func:`clean.dont_know_mask`); from ``memo`` where a wave is unchanged."""
+    from omstilling_analysis import reliability
+
+    memo = memo or Memo(None, b"", "")
+    answers = wave_slices(responses, memo)
+
+    def items(rows: pd.DataFrame, flags: pd.DataFrame | None = None) -> pd.DataFrame:
+        flags = clean.dont_know_mask(raw.sources, rows) if flags is None else flags
+        return reliability.item_statistics(rows, settings, dont_know=flags)
+
+    parts = []
+    for wave, rows in answers.items():
+        checksums = [source.sha256 for source in raw.sources if source.wave == wave]
+        flags = None
+        if not checksums or None in checksums:
+            # Which answers were Ved ikke, when the raw files' checksums are not known.
+            flags = clean.dont_know_mask(raw.sources, rows)
+            checksums = [memo.part(flags)]
+        # Else the rows (their sources' rows among them) and the raw files' checksums decide
+        # the Ved ikke flags: they are found only for a wave computed now.
+        parts.append(
+            memo.get(
+                f"itemstatistik-{wave}",
+                (settings.to_dict(), memo_key(memo, rows), checksums),
+                lambda rows=rows, flags=flags: items(rows, flags),
+            )
+        )
+    return {"itemstatistik.csv": _stacked(parts)}
 
 
 def cluster_tables(
