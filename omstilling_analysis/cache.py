@@ -130,6 +130,14 @@ class SourceCache:
         full = cache_key(source, sha256, self.key, self.settings)
         return self.folder / f"{_source_prefix(source)}-{full[:32]}", full
 
+    def knows(self, source: str) -> bool:
+        """Whether the cache may hold ``source`` at all: it has an entry of a source of that
+        name (with any checksum). When not, the source need not be checksummed to be looked
+        up: its reader can start at once."""
+        if self.mode != "use":
+            return False
+        return any(self.folder.glob(f"{_source_prefix(source)}-*"))
+
     def holds(self, source: str, sha256: str) -> bool:
         """Whether the cache has an entry for ``source`` with this checksum to :meth:`load`
         (only its description is read; a damaged entry is still a miss there)."""

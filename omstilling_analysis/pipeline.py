@@ -280,17 +280,20 @@ def load_raw(
         base = Path(raw_dir)
     digests: dict[Path, str | None] = {}
     in_cache: list[Path] = []
+    # A source the cache has never seen (a new wave, or every source of a cold run) is
+    # checksummed by its reader, which then starts without waiting for the others' checksums.
+    checksummed_by_reader = set()
     for entry in entries:
-        if cache is not None:
-            try:
-                digests[entry] = checksum(entry)
-            except OSError:
-                digests[entry] = None  # read_source names the problem
+        if cache is not None and not cache.knows(entry.name):
+            checksummed_by_reader.add(entry)
+        elif cache is not None:
+            digests[entry] = _checksum_or_none(entry)
             if digests[entry] and cache.holds(entry.name, digests[entry]):
                 in_cache.append(entry)
 
     def read(entry: Path) -> clean.CleanSource | load.OutcomeFile | load.RawDataError:
-        return read_and_clean(entry, key, digests.get(entry))
+        digest = _checksum_or_none(entry) if entry in checksummed_by_reader else digests.get(entry)
+        return read_and_clean(entry, key, digest)
 
     # Each source not in the cache is read and cleaned by a forked child (a core each), started
     # first: meanwhile this process reads the cached sources and imports the analyses' modules,
@@ -336,6 +339,13 @@ def load_raw(
         # would otherwise spend before sending their sources.
         raw.caching = parallel.in_background(lambda: cache.store_all(cleaned_now))
     return raw
+
+
+def _checksum_or_none(entry: Path) -> str | None:
+    try:
+        return checksum(entry)
+    except OSError:
+        return None  # read_source names the problem
 
 
 def combine_outcomes(files: list[load.OutcomeFile]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -4,6 +4,7 @@ personal in the cache, and the cache ignored by git."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -231,6 +232,15 @@ def test_a_new_wave_is_the_only_source_read_again(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{n_sources - 1} af {n_sources} kilder derfra, 1 læst og renset" in err
     assert "(fra cachen)" in err
+    # The new wave was checksummed by its own reader (the cache knew no source of its name),
+    # and the manifest and the cache have its checksum as the file has it.
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    recorded = {e["kilde"]: e["sha256"] for e in manifest["input"]}
+    assert recorded[held_back.name] == cache.checksum(raw / held_back.name)
+    store = cache.SourceCache(cache.cache_folder(raw), hash_key()[0], SETTINGS)
+    assert store.knows(held_back.name) and store.holds(held_back.name, recorded[held_back.name])
+    assert not store.knows("ukendt_kilde")
+    assert not dataclasses.replace(store, mode="refresh").knows(held_back.name)
 
 
 def test_uden_cache_runs_cold_and_rewrites_the_cache(runs, tmp_path, capsys):
