@@ -282,7 +282,7 @@ def load_raw(
     in_cache: list[Path] = []
     # A source the cache has never seen (a new wave, or every source of a cold run) is
     # checksummed by its reader, which then starts without waiting for the others' checksums.
-    checksummed_by_reader = set()
+    checksummed_by_reader: set[Path] = set()
     for entry in entries:
         if cache is not None and not cache.knows(entry.name):
             checksummed_by_reader.add(entry)
