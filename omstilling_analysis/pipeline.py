@@ -43,6 +43,7 @@ __all__ = [
     "ProgressLog",
     "RawData",
     "READERS_AT_ONCE",
+    "ROW_LEVEL_CSVS",
     "RawDataErrors",
     "RunResult",
     "SCHEMA_CHECK_VARIABLE",
@@ -143,6 +144,9 @@ class RunResult:
         Parquet files of ``tables`` being encoded by forked children since their tables were
         made (``analyse(..., encode=True)``), by output name: :func:`write_run_files` writes
         their bytes.
+    encoded:
+        CSV files of ``tables`` already encoded (``analyse(..., encode=True)``: the
+        :data:`ROW_LEVEL_CSVS`), by output name; written as they are.
     """
 
     tables: Mapping[str, pd.DataFrame]
@@ -155,6 +159,7 @@ class RunResult:
     notes: tuple[str, ...] = ()
     reused: tuple[str, ...] = ()
     encoding: Mapping[str, parallel.Background[bytes]] = field(default_factory=dict)
+    encoded: Mapping[str, bytes] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -496,7 +501,7 @@ def analyse(
         else {}
     )
     try:
-        result = _analysed(raw, responses, left_out, settings, progress, memo)
+        result = _analysed(raw, responses, left_out, settings, progress, memo, encode)
     except BaseException:
         for job in encoding.values():
             job.cancel()
@@ -511,6 +516,15 @@ def _parquet_bytes(table: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def _csv_bytes(table: pd.DataFrame) -> bytes:
+    """``table`` as the bytes of its CSV output file (UTF-8, no index)."""
+    return table.to_csv(index=False).encode("utf-8")
+
+
+#: The CSV outputs with a row per raw row (about 230,000 rows for three national waves).
+ROW_LEVEL_CSVS = ("udeladte.csv", "datakvalitet.csv")
+
+
 def _analysed(
     raw: RawData,
     responses: pd.DataFrame,
@@ -518,6 +532,7 @@ def _analysed(
     settings: Settings,
     progress: ProgressLog | None,
     memo: Memo | None,
+    encode: bool = False,
 ) -> RunResult:
     """:func:`analyse` after the respondent table is made."""
     from omstilling_analysis.privacy import hash_key, safe_cell_values
@@ -565,6 +580,9 @@ def _analysed(
     )
     tables.update(score_tables(responses, respondent, municipal, settings, memo))
     items = item_tables(raw, responses, settings, memo)
+    # This process waits for the children next (the clusters take longest): meanwhile it
+    # encodes the row-level CSV files, which the writing then writes as they are.
+    encoded = {name: _csv_bytes(tables[name]) for name in ROW_LEVEL_CSVS} if encode else {}
     robust, reliable = memo.absorb(robustness_work.result())
     tables.update(reliable | items)
     progress.say("rangintervaller, udvikling og reliabilitet beregnet")
@@ -599,6 +617,7 @@ def _analysed(
         clusters=cluster_result,
         effects=effects_result,
         notes=notes,
+        encoded=encoded,
     )
 
 
@@ -946,7 +965,7 @@ def write_run_files(result: RunResult, folder: str | Path, memo: Memo | None = N
             if name == "effekter.csv" and len(table):
                 # As the contract writes it: the pooled model's rows have boelge "samlet".
                 table = table.assign(boelge=wave_key(table))
-            table.to_csv(target / name, index=False, encoding="utf-8")
+            (target / name).write_bytes(result.encoded.get(name) or _csv_bytes(table))
             written.append(target / name)
         written += write_videncenter(target, data)
         for wave in data.waves:

@@ -204,16 +204,21 @@ def test_rerun_replaces_outputs_and_keeps_other_files(run, tmp_path):
     assert pd.read_csv(out / "klynger.csv").groupby("boelge")["klynge"].nunique().eq(3).all()
 
 
-def test_respondent_table_encoded_ahead_gives_the_same_file(run, tmp_path):
+def test_files_encoded_ahead_are_the_same_files(run, tmp_path):
     """The run encodes besvarelser.parquet in a forked child as soon as the table is made
-    (RunResult.encoding); written from those bytes it is the file the table gives when
-    written at the end, and a result without them writes it itself."""
+    (RunResult.encoding), and the row-level CSVs while it waits for its children
+    (RunResult.encoded); written from those bytes they are the files the tables give when
+    written at the end, and a result without them writes them itself."""
     raw, out, result = run
     assert set(result.encoding) == {"besvarelser.parquet"}
+    assert (
+        set(result.encoded) == set(pipeline.ROW_LEVEL_CSVS) == {"udeladte.csv", "datakvalitet.csv"}
+    )
     written_at_the_end = tmp_path / "besvarelser.parquet"
     result.tables["besvarelser.parquet"].to_parquet(written_at_the_end, index=False)
     assert (out / "besvarelser.parquet").read_bytes() == written_at_the_end.read_bytes()
-    plain = dataclasses.replace(result, encoding={})
+    plain = dataclasses.replace(result, encoding={}, encoded={})
     pipeline.write_run_files(plain, tmp_path / "out")
-    for name in ("besvarelser.parquet", "respondentscorer.parquet", "kommunescorer.parquet"):
+    for name in ("besvarelser.parquet", "respondentscorer.parquet", "udeladte.csv",
+                 "datakvalitet.csv", "udvikling.csv"):  # fmt: skip
         assert (tmp_path / "out" / name).read_bytes() == (out / name).read_bytes(), name
