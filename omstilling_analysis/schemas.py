@@ -141,7 +141,8 @@ class Responses(_WaveMunicipality):
     """``besvarelser.parquet`` (``clean.responses_and_left_out``): one row per counted response.
 
     The answers are as given (1-5, not reversed), as nullable ``Int8``: missing for blank, Ved
-    ikke, a bad cell or an item the wave did not ask. ``respondent_key`` is the 16 hex digits of the keyed hash.
+    ikke, a bad cell or an item the wave did not ask. ``respondent_key`` is the 16 hex digits
+    of the keyed hash.
     """
 
     respondent_key: Series[str] = pa.Field(unique=True, str_matches=r"^[0-9a-f]{16}$")
